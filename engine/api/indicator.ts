@@ -1,0 +1,26 @@
+/**
+ * The streaming indicator contract every indicator in Candlekeep implements.
+ *
+ * - The engine calls `next(open, high, low, close, volume)` once per closed bar of the indicator's
+ *   series, before the strategy's onBar for that bar. O(1) time per call, no allocation.
+ * - `value` is the newest output, `prev` the one before (NaN while warming up), so crossings can be
+ *   detected without keeping history. Multi-output indicators (MACD, Bollinger, stochastic, ADX)
+ *   expose each output as a `Series` field; `value`/`prev` are their primary output.
+ * - `warmup` is the number of bars consumed before the first defined value (TA-Lib's lookback + 1).
+ * - `reset()` returns to the freshly constructed state (an optimiser reuses instances).
+ */
+export interface Series {
+  readonly value: number;
+  readonly prev: number;
+}
+
+export interface Indicator extends Series {
+  readonly name: string;
+  readonly warmup: number;
+  readonly ready: boolean;
+  next(open: number, high: number, low: number, close: number, volume: number): number;
+  reset(): void;
+}
+
+/** Which bar field (or derived price) a single-input indicator reads. */
+export type PriceSource = 'open' | 'high' | 'low' | 'close' | 'volume' | 'hl2' | 'hlc3' | 'ohlc4';

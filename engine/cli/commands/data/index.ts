@@ -1,0 +1,4 @@
+import { defineGroup } from '../../command.js';
+
+// Subcommands: one file each (fetch, import, export, list, check, resample, synth, delete).
+export default defineGroup('data', 'market data: fetch, import, export, list, check, resample, synth, delete', []);

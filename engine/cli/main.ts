@@ -1,0 +1,76 @@
+import yargs from 'yargs';
+import { UserError, suggest } from '../domain/index.js';
+import { commands } from './commands/index.js';
+
+const VERSION = '0.1.0';
+
+/**
+ * Runs the CLI and returns the exit code: 0 success, 1 user error (one line, no stack trace),
+ * 2 internal error.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let failure: { message: string; knownFlags: string[]; knownCommands: string[] } | undefined;
+  const parser = yargs([...argv])
+    .scriptName('candlekeep')
+    .version(VERSION)
+    .option('home', { type: 'string', describe: 'home folder for data, keys and results (default ./.candlekeep, or CANDLEKEEP_HOME)', global: true })
+    .option('config', { type: 'string', describe: 'config file (JSON); default <home>/config.json when present', global: true })
+    .option('json', { type: 'boolean', describe: 'print results as JSON', global: true })
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, 'name a command (see --help)')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      // After a failed parse the parser holds the options of the command that failed.
+      const opts = (parser as unknown as { getOptions(): { key?: Record<string, unknown> } }).getOptions();
+      const internal = parser as unknown as { getInternalMethods(): { getCommandInstance(): { getCommands(): string[] } } };
+      let knownCommands: string[] = [];
+      try {
+        knownCommands = internal.getInternalMethods().getCommandInstance().getCommands();
+      } catch {
+        knownCommands = [];
+      }
+      failure = { message: msg ?? 'invalid arguments', knownFlags: Object.keys(opts.key ?? {}), knownCommands };
+    });
+  for (const c of commands) parser.command(c as never);
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    return reportError(e);
+  }
+  if (failure) {
+    process.stderr.write(`candlekeep: ${withSuggestion(failure.message, failure.knownFlags, failure.knownCommands, argv)}\n`);
+    process.stderr.write('Run with --help for usage.\n');
+    return 1;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+function withSuggestion(message: string, flags: string[], cmds: string[], argv: readonly string[]): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(message);
+  if (!m) return message;
+  const hints = m[1]!.split(', ').map((u) => {
+    if (argv.includes(u)) {
+      const s = suggest(u, cmds);
+      return `unknown command "${u}"${s ? ` — did you mean "${s}"?` : cmds.length ? ` (commands: ${cmds.join(', ')})` : ''}`;
+    }
+    const s = suggest(u, flags.filter((k) => k.length > 1));
+    return `unknown flag --${u}${s ? ` — did you mean --${s}?` : ''}`;
+  });
+  return hints.join('; ');
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof UserError) {
+    process.stderr.write(`candlekeep: ${e.message}\n`);
+    if (e.hint) process.stderr.write(`${e.hint}\n`);
+    return 1;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`candlekeep: internal error: ${err.message}\n`);
+  if (process.env.CANDLEKEEP_DEBUG) process.stderr.write(`${err.stack}\n`);
+  else process.stderr.write('(set CANDLEKEEP_DEBUG=1 for the stack trace; please report it)\n');
+  return 2;
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './time.js';
+export * from './instrument.js';
+export * from './bar.js';
+export type * from './backtest-result.js';

@@ -1,0 +1,2 @@
+export type * from './bar-store.js';
+export type * from './clock.js';
