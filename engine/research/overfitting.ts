@@ -1,0 +1,152 @@
+import { normCdf, normInv } from './normal.js';
+
+/**
+ * Overfitting statistics for optimisation and walk-forward reports.
+ *
+ * Sharpe ratios here are per-period (not annualised): mean / stddev of the period returns (sample stddev, n−1).
+ *
+ * Probabilistic Sharpe Ratio (Bailey & López de Prado, "The Sharpe Ratio Efficient Frontier", J. of Risk 15(2), 2012):
+ *   PSR(SR*) = Φ( (SR − SR*) · √(T − 1) / √(1 − γ₃·SR + (γ₄ − 1)/4 · SR²) )
+ *   with T the number of returns, γ₃ their skewness and γ₄ their (non-excess) kurtosis.
+ *
+ * Deflated Sharpe Ratio (Bailey & López de Prado, "The Deflated Sharpe Ratio: Correcting for Selection Bias,
+ * Backtest Overfitting and Non-Normality", J. of Portfolio Management 40(5), 2014):
+ *   DSR = PSR(SR₀),  SR₀ = √V[SR_n] · ( (1 − γ)·Φ⁻¹(1 − 1/N) + γ·Φ⁻¹(1 − 1/(N·e)) )
+ *   with N independent trials, V[SR_n] the variance of the trials' Sharpe ratios and γ the Euler–Mascheroni constant.
+ *
+ * Probability of Backtest Overfitting (Bailey, Borwein, López de Prado & Zhu, "The Probability of Backtest
+ * Overfitting", J. of Computational Finance 20(4), 2017), by combinatorially symmetric cross-validation (CSCV):
+ *   split the T×N matrix of trial returns into S row blocks; for every choice of S/2 blocks as in-sample (IS) and the
+ *   rest as out-of-sample (OOS): take the trial n* with the best IS Sharpe, its OOS rank r among N (1 = worst),
+ *   ω = r / (N + 1), λ = ln(ω / (1 − ω)). PBO = the share of splits with λ ≤ 0.
+ */
+
+export const EULER_GAMMA = 0.5772156649015329;
+
+export type ReturnMoments = { n: number; mean: number; std: number; skew: number; kurtosis: number; sharpe: number };
+
+/** Sample moments of a return series: std with n−1; skewness and (non-excess) kurtosis as population moments ratios. */
+export function returnMoments(r: ArrayLike<number>): ReturnMoments {
+  const n = r.length;
+  if (n < 2) return { n, mean: NaN, std: NaN, skew: NaN, kurtosis: NaN, sharpe: NaN };
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += r[i]!;
+  mean /= n;
+  let m2 = 0, m3 = 0, m4 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = r[i]! - mean;
+    const d2 = d * d;
+    m2 += d2; m3 += d2 * d; m4 += d2 * d2;
+  }
+  const varPop = m2 / n;
+  const std = Math.sqrt(m2 / (n - 1));
+  const skew = varPop > 0 ? m3 / n / varPop ** 1.5 : 0;
+  const kurtosis = varPop > 0 ? m4 / n / (varPop * varPop) : 3;
+  return { n, mean, std, skew, kurtosis, sharpe: std > 0 ? mean / std : 0 };
+}
+
+/** PSR of an observed per-period Sharpe ratio against a benchmark SR* (default 0). */
+export function probabilisticSharpe(sr: number, n: number, skew: number, kurtosis: number, srBenchmark = 0): number {
+  if (!(n > 1) || !Number.isFinite(sr)) return NaN;
+  const denom = 1 - skew * sr + ((kurtosis - 1) / 4) * sr * sr;
+  if (!(denom > 0)) return NaN;
+  return normCdf(((sr - srBenchmark) * Math.sqrt(n - 1)) / Math.sqrt(denom));
+}
+
+/** SR₀: the Sharpe ratio the best of N trials is expected to reach by luck alone. */
+export function expectedMaxSharpe(trials: number, srVariance: number): number {
+  if (trials < 1) return NaN;
+  if (trials === 1) return 0;
+  const g = EULER_GAMMA;
+  return Math.sqrt(srVariance) * ((1 - g) * normInv(1 - 1 / trials) + g * normInv(1 - 1 / (trials * Math.E)));
+}
+
+export type DeflatedSharpe = { dsr: number; sr0: number; sr: number; trials: number; srVariance: number; n: number };
+
+/**
+ * DSR of the selected trial's returns, given all trials' per-period Sharpe ratios (for N and V[SR_n]).
+ */
+export function deflatedSharpe(selectedReturns: ArrayLike<number>, trialSharpes: ArrayLike<number>): DeflatedSharpe {
+  const m = returnMoments(selectedReturns);
+  const t = returnMoments(trialSharpes);
+  const trials = trialSharpes.length;
+  const srVariance = trials > 1 ? t.std * t.std : 0;
+  const sr0 = expectedMaxSharpe(trials, srVariance);
+  return { dsr: probabilisticSharpe(m.sharpe, m.n, m.skew, m.kurtosis, sr0), sr0, sr: m.sharpe, trials, srVariance, n: m.n };
+}
+
+export type PboResult = {
+  pbo: number;
+  /** λ (logit of the OOS relative rank of the IS winner) for every split. */
+  logits: number[];
+  splits: number;
+  blocks: number;
+  /** Share of splits where the IS winner's OOS performance is below the OOS median. */
+};
+
+/**
+ * PBO by CSCV. `returns[k]` is trial k's return series; all of equal length T ≥ blocks.
+ * `blocks` (S) must be even; T is cut into S contiguous blocks of (almost) equal size.
+ * Performance measure: per-period Sharpe ratio (mean/std); ties in OOS rank count as half (average rank).
+ */
+export function probabilityOfOverfitting(returns: readonly ArrayLike<number>[], blocks = 16): PboResult {
+  const N = returns.length;
+  if (N < 2) throw new Error('PBO needs at least 2 trials');
+  if (blocks < 2 || blocks % 2 !== 0) throw new Error('PBO needs an even number of blocks ≥ 2');
+  const T = returns[0]!.length;
+  for (const r of returns) if (r.length !== T) throw new Error('PBO needs return series of equal length');
+  if (T < blocks) throw new Error(`PBO needs at least ${blocks} returns per trial (got ${T})`);
+  // Per block and trial: n, sum, sum of squares — Sharpe of any union of blocks follows from these.
+  const bounds: number[] = [];
+  for (let b = 0; b <= blocks; b++) bounds.push(Math.round((b * T) / blocks));
+  const cnt = new Float64Array(blocks), sum = new Float64Array(blocks * N), sq = new Float64Array(blocks * N);
+  for (let b = 0; b < blocks; b++) {
+    cnt[b] = bounds[b + 1]! - bounds[b]!;
+    for (let k = 0; k < N; k++) {
+      const r = returns[k]!;
+      let s = 0, s2 = 0;
+      for (let i = bounds[b]!; i < bounds[b + 1]!; i++) { s += r[i]!; s2 += r[i]! * r[i]!; }
+      sum[b * N + k] = s; sq[b * N + k] = s2;
+    }
+  }
+  const sharpeOf = (mask: boolean[], k: number): number => {
+    let n = 0, s = 0, s2 = 0;
+    for (let b = 0; b < blocks; b++) if (mask[b]) { n += cnt[b]!; s += sum[b * N + k]!; s2 += sq[b * N + k]!; }
+    const mean = s / n;
+    const v = (s2 - n * mean * mean) / (n - 1);
+    return v > 0 ? mean / Math.sqrt(v) : 0;
+  };
+  const logits: number[] = [];
+  for (const combo of combinations(blocks, blocks / 2)) {
+    const is = new Array<boolean>(blocks).fill(false);
+    for (const b of combo) is[b] = true;
+    const oos = is.map((x) => !x);
+    let best = 0, bestSr = -Infinity;
+    for (let k = 0; k < N; k++) {
+      const s = sharpeOf(is, k);
+      if (s > bestSr) { bestSr = s; best = k; }
+    }
+    const oosSr = Array.from({ length: N }, (_, k) => sharpeOf(oos, k));
+    const target = oosSr[best]!;
+    let below = 0, equal = 0;
+    for (const s of oosSr) { if (s < target) below++; else if (s === target) equal++; }
+    const rank = below + (equal + 1) / 2; // 1-based average rank
+    const w = rank / (N + 1);
+    logits.push(Math.log(w / (1 - w)));
+  }
+  const over = logits.filter((l) => l <= 0).length;
+  return { pbo: over / logits.length, logits, splits: logits.length, blocks };
+}
+
+/** All k-subsets of {0..n−1}, in lexicographic order. */
+export function* combinations(n: number, k: number): Generator<number[]> {
+  const c = Array.from({ length: k }, (_, i) => i);
+  while (true) {
+    yield [...c];
+    let i = k - 1;
+    while (i >= 0 && c[i] === n - k + i) i--;
+    if (i < 0) return;
+    c[i]!++;
+    for (let j = i + 1; j < k; j++) c[j] = c[j - 1]! + 1;
+  }
+}
