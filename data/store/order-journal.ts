@@ -85,7 +85,8 @@ export type SessionFill = {
 /** Allowed transitions; anything else is a bug and throws. */
 const TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = {
   PLANNED: ['SUBMITTING', 'REJECTED'],
-  SUBMITTING: ['ACKED', 'REJECTED', 'UNKNOWN', 'FILLED', 'CANCELED'],
+  // SUBMITTING → NOT_PLACED: a definite reject before the matching engine (InvalidNonce/-1021): safe to resend the same id.
+  SUBMITTING: ['ACKED', 'REJECTED', 'UNKNOWN', 'FILLED', 'CANCELED', 'NOT_PLACED'],
   ACKED: ['ACKED', 'FILLED', 'CANCELED', 'UNKNOWN'],
   UNKNOWN: ['UNKNOWN', 'ACKED', 'FILLED', 'CANCELED', 'NOT_PLACED', 'REJECTED'],
   // NOT_PLACED: nothing with this id can exist or fill, so the same id may be sent again.

@@ -1,0 +1,350 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { allocBarColumns, isoUtc, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
+import { detectLayout, FIELDS, type CsvLayout } from './csv-format.js';
+import { gridOffsetMs } from '../store/bar-grid.js';
+
+/** How the file writes its timestamps. One file uses one unit; mixing is refused. */
+export type TimestampUnit = 's' | 'ms' | 'us' | 'iso';
+
+const UNIT_NAMES: Record<TimestampUnit, string> = { s: 'seconds', ms: 'milliseconds', us: 'microseconds', iso: 'ISO-8601 dates' };
+
+export type CsvReadStats = {
+  readonly layout: CsvLayout['kind'];
+  readonly delimiter: string;
+  readonly timestampUnit: TimestampUnit | undefined;
+  /** Data rows seen (not counting the header and blank lines). */
+  readonly rows: number;
+  /** Rows handed to the batch callback. */
+  readonly accepted: number;
+  /** First `maxProblems` problem messages, in file order. */
+  readonly problems: readonly string[];
+  /** Rows with a problem (one message per row). */
+  readonly problemCount: number;
+  readonly first: number | undefined;
+  readonly last: number | undefined;
+};
+
+export type CsvReadOptions = {
+  readonly timeframe: Timeframe;
+  /** Stop handing batches to the callback after the first problem (the caller will refuse the file). */
+  readonly stopAtFirstProblem?: boolean;
+  readonly maxProblems?: number;
+  readonly batchRows?: number;
+  readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+};
+
+const READ_BYTES = 4 << 20;
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const TWO53 = 2 ** 53;
+
+/**
+ * Streams a CSV file of bars in fixed-size batches (the file is never held in memory as a whole).
+ * Rows are validated one by one; a problem is reported as `row 812 of "btc.csv": high "41990.5" is below low "42001.0"`
+ * where the row is the line number in the file (the header is row 1). Rows with problems never reach `onBatch`.
+ * Fatal problems (unreadable, empty, binary, no usable header) throw a UserError.
+ */
+export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: BarColumns) => void): CsvReadStats {
+  const label = `"${path.basename(file)}"`;
+  const tfMs = timeframeMs(opts.timeframe);
+  const gridOffset = gridOffsetMs(opts.timeframe);
+  const maxProblems = opts.maxProblems ?? 20;
+  const batchRows = opts.batchRows ?? 1 << 18;
+
+  let fd: number;
+  let size: number;
+  try {
+    fd = fs.openSync(file, 'r');
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) {
+      fs.closeSync(fd);
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    size = st.size;
+  } catch (e) {
+    throw new UserError(`cannot read ${label} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+
+  const problems: string[] = [];
+  let problemCount = 0;
+  let rows = 0;
+  let accepted = 0;
+  let layout: CsvLayout | undefined;
+  let unit: TimestampUnit | undefined;
+  let lineNo = 0;
+  let sawAnyLine = false;
+  let prevT = -Infinity;
+  let prevRow = 0;
+  let first: number | undefined;
+  let last: number | undefined;
+
+  let batch = allocBarColumns(batchRows);
+  let nb = 0;
+  const flush = () => {
+    if (nb === 0) return;
+    if (!(opts.stopAtFirstProblem && problemCount > 0)) {
+      onBatch(nb === batchRows ? batch : sliceCols(batch, nb));
+      batch = allocBarColumns(batchRows);
+    }
+    nb = 0;
+  };
+
+  // Per-row scratch: parsed values of timestamp, o, h, l, c, v; and whether the timestamp was ISO.
+  const vals = new Float64Array(6);
+  let target: Int8Array = new Int8Array(0);
+  let delim = 44;
+  let ncols = 0;
+  let tsIso = false;
+  let rowError: string | undefined;
+
+  // The hot loop indexes a plain Uint8Array; the Buffer view over the same memory is for text and search.
+  const bytes = new Uint8Array(READ_BYTES);
+  const buf = Buffer.from(bytes.buffer);
+  let filled = 0;
+  let bytesRead = 0;
+
+  const problem = (msg: string) => {
+    problemCount++;
+    if (problems.length < maxProblems) problems.push(`row ${lineNo} of ${label}: ${msg}`);
+  };
+
+  // The raw text of a bar field in the current line, for messages only.
+  let lineS = 0;
+  let lineE = 0;
+  const raw = (field: number): string => {
+    const cells = buf.toString('utf8', lineS, lineE).split(layout!.delimiter);
+    return (cells[layout!.index[field]!] ?? '').trim();
+  };
+
+  // The slow path for a field the fast path could not read: quotes, spaces, exponents, long digits, ISO dates, text.
+  const slowField = (fs0: number, fe: number, tgt: number): number => {
+    let txt = buf.toString('utf8', fs0, fe).trim();
+    if (txt.length >= 2 && (txt[0] === '"' || txt[0] === "'") && txt[txt.length - 1] === txt[0]) txt = txt.slice(1, -1).trim();
+    const name = layout!.names[layout!.index[tgt]!] ?? FIELDS[tgt]!;
+    if (txt === '') {
+      rowError ??= `${name} is empty`;
+      return NaN;
+    }
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(txt)) return Number(txt);
+    if (tgt === 0) {
+      const ms = parseIsoUtc(txt);
+      if (ms !== undefined) {
+        tsIso = true;
+        return ms;
+      }
+      rowError ??= `${name} "${txt}" is not a timestamp (use epoch seconds, milliseconds, microseconds or ISO-8601)`;
+      return NaN;
+    }
+    if (/^[+-]?(nan|inf|infinity)$/i.test(txt)) rowError ??= `${name} "${txt}" is not a finite number`;
+    else rowError ??= `${name} "${txt}" is not a number`;
+    return NaN;
+  };
+
+  const handleLine = (s: number, e: number) => {
+    lineNo++;
+    if (e > s && bytes[e - 1] === 13) e--;
+    if (e === s) return;
+    if (!layout) {
+      let text = buf.toString('utf8', s, e);
+      if (text.charCodeAt(0) === 0xfeff) {
+        text = text.slice(1);
+        s += 3;
+      }
+      if (text.trim() === '') return;
+      sawAnyLine = true;
+      layout = detectLayout(text, label);
+      delim = layout.delimiter.charCodeAt(0);
+      ncols = layout.columns;
+      target = new Int8Array(ncols).fill(-1);
+      layout.index.forEach((col, field) => (target[col] = field));
+      if (layout.hasHeader) return;
+    }
+    rows++;
+    rowError = undefined;
+    tsIso = false;
+    let p = s;
+    let col = 0;
+    for (;;) {
+      const fs0 = p;
+      const tgt = col < ncols ? target[col]! : -1;
+      if (tgt >= 0) {
+        let neg = false;
+        let c = bytes[p]!;
+        if (c === 45) { neg = true; p++; } else if (c === 43) p++;
+        let mant = 0, digits = 0, frac = -1;
+        while (p < e) {
+          c = bytes[p]!;
+          if (c >= 48 && c <= 57) {
+            mant = mant * 10 + (c - 48);
+            digits++;
+            if (frac >= 0) frac++;
+          } else if (c === 46 && frac < 0) frac = 0;
+          else break;
+          p++;
+        }
+        if (p < e && bytes[p] !== delim) {
+          while (p < e && bytes[p] !== delim) p++;
+          vals[tgt] = slowField(fs0, p, tgt);
+        } else if (digits === 0 || mant >= TWO53 || frac > 22) {
+          vals[tgt] = slowField(fs0, p, tgt);
+        } else {
+          const v = frac > 0 ? mant / POW10[frac]! : mant;
+          vals[tgt] = neg ? -v : v;
+        }
+      } else {
+        while (p < e && bytes[p] !== delim) p++;
+      }
+      col++;
+      if (p >= e) break;
+      p++;
+    }
+    if (col !== ncols) {
+      problem(`expected ${ncols} columns, found ${col}`);
+      return;
+    }
+    if (rowError !== undefined) {
+      problem(rowError);
+      return;
+    }
+    lineS = s;
+    lineE = e;
+    // Timestamp: one unit per file.
+    const tv = vals[0]!;
+    let ru: TimestampUnit;
+    if (tsIso) ru = 'iso';
+    else if (tv < 0) {
+      problem(`timestamp "${raw(0)}" is negative`);
+      return;
+    } else if (tv < 1e11) ru = 's';
+    else if (tv < 1e14) ru = 'ms';
+    else if (tv < 1e17) ru = 'us';
+    else {
+      problem(`timestamp "${raw(0)}" is too large for seconds, milliseconds or microseconds`);
+      return;
+    }
+    if (unit === undefined) unit = ru;
+    else if (ru !== unit) {
+      problem(`timestamp "${raw(0)}" is in ${UNIT_NAMES[ru]} but earlier rows are in ${UNIT_NAMES[unit]} (mixed timestamp units)`);
+      return;
+    }
+    const t = ru === 's' ? tv * 1000 : ru === 'us' ? tv / 1000 : tv;
+    if (!Number.isSafeInteger(t)) {
+      problem(`timestamp "${raw(0)}" is not a whole millisecond`);
+      return;
+    }
+    const o = vals[1]!, h = vals[2]!, l = vals[3]!, c = vals[4]!, v = vals[5]!;
+    for (let k = 1; k <= 4; k++) {
+      if (!(vals[k]! > 0)) {
+        problem(`${FIELDS[k]} "${raw(k)}" is not a positive price`);
+        return;
+      }
+    }
+    if (v < 0) {
+      problem(`volume "${raw(5)}" is negative`);
+      return;
+    }
+    if (h < l) return problem(`high "${raw(2)}" is below low "${raw(3)}"`);
+    if (h < o) return problem(`high "${raw(2)}" is below open "${raw(1)}"`);
+    if (h < c) return problem(`high "${raw(2)}" is below close "${raw(4)}"`);
+    if (l > o) return problem(`low "${raw(3)}" is above open "${raw(1)}"`);
+    if (l > c) return problem(`low "${raw(3)}" is above close "${raw(4)}"`);
+    if (t === prevT) return problem(`timestamp "${raw(0)}" repeats row ${prevRow}`);
+    if (t < prevT) return problem(`timestamp "${raw(0)}" (${isoUtc(t)}) is before row ${prevRow}'s (${isoUtc(prevT)}); rows must be in time order`);
+    if ((t - gridOffset) % tfMs !== 0) return problem(`timestamp "${raw(0)}" (${isoUtc(t)}) is not on the ${opts.timeframe} grid`);
+    prevT = t;
+    prevRow = lineNo;
+    first ??= t;
+    last = t;
+    accepted++;
+    batch.openTime[nb] = t;
+    batch.open[nb] = o;
+    batch.high[nb] = h;
+    batch.low[nb] = l;
+    batch.close[nb] = c;
+    batch.volume[nb] = v;
+    if (++nb === batchRows) flush();
+  };
+
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, filled, buf.length - filled, null);
+      } catch (e) {
+        throw new UserError(`cannot read ${label} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      const nul = n > 0 ? buf.indexOf(0, filled) : -1;
+      if (nul >= 0 && nul < filled + n) {
+        throw new UserError(`${label} is not a CSV text file (binary data at byte ${bytesRead + (nul - filled)})`);
+      }
+      bytesRead += n;
+      filled += n;
+      const view = buf.subarray(0, filled);
+      let pos = 0;
+      for (;;) {
+        const nl = view.indexOf(10, pos);
+        if (nl < 0) break;
+        handleLine(pos, nl);
+        pos = nl + 1;
+      }
+      if (n === 0) {
+        if (pos < filled) handleLine(pos, filled);
+        break;
+      }
+      if (pos === 0 && filled === buf.length) {
+        throw new UserError(`row ${lineNo + 1} of ${label}: a line longer than ${READ_BYTES >> 20} MB; this is not a bar CSV`);
+      }
+      buf.copy(buf, 0, pos, filled);
+      filled -= pos;
+      opts.onProgress?.(bytesRead, size);
+    }
+    flush();
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!sawAnyLine) throw new UserError(`${label} is empty`);
+  if (rows === 0) throw new UserError(`${label} has a header but no data rows`);
+  return {
+    layout: layout!.kind,
+    delimiter: layout!.delimiter,
+    timestampUnit: unit,
+    rows,
+    accepted,
+    problems,
+    problemCount,
+    first,
+    last,
+  };
+}
+
+function sliceCols(c: BarColumns, n: number): BarColumns {
+  return {
+    length: n,
+    openTime: c.openTime.subarray(0, n),
+    open: c.open.subarray(0, n),
+    high: c.high.subarray(0, n),
+    low: c.low.subarray(0, n),
+    close: c.close.subarray(0, n),
+    volume: c.volume.subarray(0, n),
+  };
+}
+
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
+
+/** ISO-8601 date or date-time; no zone means UTC. Undefined when not a valid date. */
+export function parseIsoUtc(s: string): number | undefined {
+  const m = ISO_RE.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d, hh, mm, ss] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 59) return undefined;
+  const msFrac = m[7] ? Number((m[7] + '00').slice(0, 3)) + Number('0.' + m[7].slice(3) || 0) : 0;
+  let t = Date.UTC(y, mo - 1, d, hh, mm, ss) + msFrac;
+  if (new Date(Date.UTC(y, mo - 1, d)).getUTCDate() !== d) return undefined;
+  const z = m[8];
+  if (z && z.toUpperCase() !== 'Z' && z.toUpperCase() !== 'UTC') {
+    const sign = z[0] === '-' ? -1 : 1;
+    const digits = z.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return t;
+}

@@ -1,0 +1,430 @@
+import { allocBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
+import type { BarStore, SeriesInfo, SeriesKey, TimeRange, UpsertResult } from '../../engine/ports/index.js';
+import { homePaths } from '../../config/home.js';
+import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
+import { BarHasher, decodeChunk, encodeChunk } from './bar-codec.js';
+
+/**
+ * Bars per chunk. A chunk covers a fixed, epoch-aligned time span of CHUNK_BARS × timeframe, so a bar
+ * always lands in the same chunk: an upsert rewrites only the chunks its bars fall into, and a range
+ * read decodes whole columns with a handful of memcpy calls.
+ */
+export const CHUNK_BARS = 4096;
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE bar_series (
+          id         INTEGER PRIMARY KEY,
+          instrument TEXT NOT NULL,
+          timeframe  TEXT NOT NULL,
+          source     TEXT NOT NULL,
+          synthetic  INTEGER NOT NULL DEFAULT 0,
+          count      INTEGER NOT NULL,
+          first      INTEGER NOT NULL,
+          last       INTEGER NOT NULL,
+          -- Derived from the bars; NULL after a write, recomputed and cached on the next info().
+          hash       TEXT,
+          missing    INTEGER,
+          gaps       INTEGER,
+          UNIQUE (instrument, timeframe)
+        );
+        CREATE TABLE bar_chunks (
+          series_id   INTEGER NOT NULL REFERENCES bar_series(id) ON DELETE CASCADE,
+          chunk_start INTEGER NOT NULL,
+          n           INTEGER NOT NULL,
+          first_t     INTEGER NOT NULL,
+          last_t      INTEGER NOT NULL,
+          data        BLOB NOT NULL,
+          PRIMARY KEY (series_id, chunk_start)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+type SeriesRow = {
+  id: number;
+  instrument: string;
+  timeframe: string;
+  source: string;
+  synthetic: number;
+  count: number;
+  first: number;
+  last: number;
+  hash: string | null;
+  missing: number | null;
+  gaps: number | null;
+};
+
+/** SeriesInfo plus the number of gaps (runs of missing bars), which `data list` shows. */
+export type SeriesSummary = SeriesInfo & { readonly gaps: number };
+
+const MIN_T = -8.64e15;
+const MAX_T = 8.64e15;
+
+/**
+ * BarStore on better-sqlite3: one row per (series, time-aligned chunk of CHUNK_BARS bars), the bars
+ * packed as six float64 columns in a BLOB. Every multi-row write runs in one transaction.
+ */
+export class SqliteBarStore implements BarStore {
+  private readonly st;
+
+  constructor(
+    private readonly db: Db,
+    /** The database file, for error messages. */
+    readonly file: string = db.name,
+  ) {
+    try {
+      // Range reads straight from the mapped file: no copy through SQLite's page cache.
+      db.pragma('mmap_size = 1073741824');
+      migrate(db, 'bars', MIGRATIONS);
+    } catch (e) {
+      throw dbError(file, e);
+    }
+    this.st = {
+      series: db.prepare<[string, string], SeriesRow>('SELECT * FROM bar_series WHERE instrument = ? AND timeframe = ?'),
+      allSeries: db.prepare<[], SeriesRow>('SELECT * FROM bar_series ORDER BY instrument, timeframe'),
+      newSeries: db.prepare<[string, string, string, number]>(
+        'INSERT INTO bar_series (instrument, timeframe, source, synthetic, count, first, last) VALUES (?, ?, ?, ?, 0, 0, 0)',
+      ),
+      chunk: db.prepare<[number, number], { n: number; data: Buffer }>('SELECT n, data FROM bar_chunks WHERE series_id = ? AND chunk_start = ?'),
+      chunks: db
+        .prepare<[number, number, number], [number, number, Buffer]>(
+          'SELECT chunk_start, n, data FROM bar_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start < ? ORDER BY chunk_start',
+        )
+        .raw(),
+      putChunk: db.prepare<[number, number, number, number, number, Buffer]>(
+        'INSERT OR REPLACE INTO bar_chunks (series_id, chunk_start, n, first_t, last_t, data) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      delChunk: db.prepare<[number, number]>('DELETE FROM bar_chunks WHERE series_id = ? AND chunk_start = ?'),
+      totals: db.prepare<[number], { count: number | null; first: number | null; last: number | null }>(
+        'SELECT sum(n) AS count, min(first_t) AS first, max(last_t) AS last FROM bar_chunks WHERE series_id = ?',
+      ),
+      setTotals: db.prepare<[number, number, number, string, number, number]>(
+        'UPDATE bar_series SET count = ?, first = ?, last = ?, source = ?, synthetic = ?, hash = NULL, missing = NULL, gaps = NULL WHERE id = ?',
+      ),
+      setDerived: db.prepare<[string, number, number, number]>('UPDATE bar_series SET hash = ?, missing = ?, gaps = ? WHERE id = ?'),
+      delSeries: db.prepare<[number]>('DELETE FROM bar_series WHERE id = ?'),
+    };
+  }
+
+  upsert(key: SeriesKey, bars: BarColumns, meta: { source: string; synthetic?: boolean }): UpsertResult {
+    checkBars(bars);
+    if (bars.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+    return this.guard(() =>
+      this.db.transaction(() => {
+        let row = this.st.series.get(key.instrument, key.timeframe);
+        if (!row) {
+          this.st.newSeries.run(key.instrument, key.timeframe, meta.source, meta.synthetic ? 1 : 0);
+          row = this.st.series.get(key.instrument, key.timeframe)!;
+        }
+        const span = chunkSpan(key.timeframe);
+        let inserted = 0, updated = 0, unchanged = 0;
+        const t = bars.openTime;
+        let i = 0;
+        while (i < bars.length) {
+          const start = Math.floor(t[i]! / span) * span;
+          const end = start + span;
+          let j = i + 1;
+          while (j < bars.length && t[j]! < end) j++;
+          const old = this.st.chunk.get(row.id, start);
+          if (!old) {
+            this.st.putChunk.run(row.id, start, j - i, t[i]!, t[j - 1]!, encodeChunk(bars, i, j));
+            inserted += j - i;
+          } else {
+            const m = mergeChunk(decodeChunk(old.data, old.n), bars, i, j);
+            inserted += m.inserted;
+            updated += m.updated;
+            unchanged += m.unchanged;
+            if (m.inserted + m.updated > 0) {
+              this.st.putChunk.run(row.id, start, m.bars.length, m.bars.openTime[0]!, m.bars.openTime[m.bars.length - 1]!, encodeChunk(m.bars, 0, m.bars.length));
+            }
+          }
+          i = j;
+        }
+        if (inserted + updated > 0) {
+          const source = mergeSource(row.source, meta.source);
+          this.refreshTotals(row.id, source, row.synthetic === 1 || meta.synthetic === true);
+        }
+        return { inserted, updated, unchanged };
+      }).immediate(),
+    );
+  }
+
+  read(key: SeriesKey, range: TimeRange = {}): BarColumns {
+    return this.guard(() => {
+      const row = this.st.series.get(key.instrument, key.timeframe);
+      if (!row) return allocBarColumns(0);
+      return this.readRows(row, range);
+    });
+  }
+
+  info(key: SeriesKey): SeriesSummary | undefined {
+    return this.guard(() => {
+      const row = this.st.series.get(key.instrument, key.timeframe);
+      return row ? this.summarise(row) : undefined;
+    });
+  }
+
+  list(): SeriesSummary[] {
+    return this.guard(() => this.st.allSeries.all().map((r) => this.summarise(r)));
+  }
+
+  delete(key: SeriesKey, range: TimeRange = {}): number {
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const row = this.st.series.get(key.instrument, key.timeframe);
+        if (!row) return 0;
+        const from = range.from ?? MIN_T;
+        const to = range.to ?? MAX_T;
+        if (from >= to) return 0;
+        const span = chunkSpan(row.timeframe as Timeframe);
+        let removed = 0;
+        for (const [start, n, data] of this.st.chunks.all(row.id, Math.floor(from / span) * span, to)) {
+          const c = decodeChunk(data, n);
+          const lo = lowerBound(c.openTime, from);
+          const hi = lowerBound(c.openTime, to);
+          if (hi === lo) continue;
+          removed += hi - lo;
+          if (lo === 0 && hi === n) {
+            this.st.delChunk.run(row.id, start);
+            continue;
+          }
+          const kept = allocBarColumns(n - (hi - lo));
+          for (const col of COLS) {
+            kept[col].set(c[col].subarray(0, lo), 0);
+            kept[col].set(c[col].subarray(hi), lo);
+          }
+          this.st.putChunk.run(row.id, start, kept.length, kept.openTime[0]!, kept.openTime[kept.length - 1]!, encodeChunk(kept, 0, kept.length));
+        }
+        if (removed > 0) this.refreshTotals(row.id, row.source, row.synthetic === 1);
+        return removed;
+      }).immediate(),
+    );
+  }
+
+  contentHash(key: SeriesKey, range: TimeRange = {}): string {
+    return this.guard(() => {
+      const row = this.st.series.get(key.instrument, key.timeframe);
+      const h = new BarHasher();
+      if (row) h.update(this.readRows(row, range));
+      return h.digest();
+    });
+  }
+
+  /**
+   * Runs `fn` in one transaction: every upsert/delete inside commits together or not at all.
+   * Throwing from `fn` rolls everything back (used by CSV import to stream a large file in batches).
+   */
+  transaction<T>(fn: () => T): T {
+    return this.guard(() => this.db.transaction(fn).immediate());
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Bytes the database file and its WAL take on disk (for `data list` and the benchmark). */
+  sizeOnDisk(): { pages: number; pageSize: number; bytes: number } {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return { pages, pageSize, bytes: pages * pageSize };
+  }
+
+  private readRows(row: SeriesRow, range: TimeRange): BarColumns {
+    const from = range.from ?? MIN_T;
+    const to = range.to ?? MAX_T;
+    if (from >= to) return allocBarColumns(0);
+    const span = chunkSpan(row.timeframe as Timeframe);
+    const rows = this.st.chunks.all(row.id, Math.floor(from / span) * span, to);
+    // Pass 1: the bounds of the wanted bars inside each chunk (only the end chunks are partial).
+    const parts: { c: BarColumns; lo: number; hi: number }[] = [];
+    let total = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const [, n, data] = rows[k]!;
+      const c = decodeChunk(data, n);
+      let lo = 0, hi = n;
+      if (c.openTime[0]! < from) lo = lowerBound(c.openTime, from);
+      if (c.openTime[n - 1]! >= to) hi = lowerBound(c.openTime, to);
+      if (hi > lo) {
+        parts.push({ c, lo, hi });
+        total += hi - lo;
+      }
+    }
+    // Pass 2: six memcpy per chunk into one buffer.
+    const out = allocBarColumns(total);
+    let at = 0;
+    for (const { c, lo, hi } of parts) {
+      out.openTime.set(c.openTime.subarray(lo, hi), at);
+      out.open.set(c.open.subarray(lo, hi), at);
+      out.high.set(c.high.subarray(lo, hi), at);
+      out.low.set(c.low.subarray(lo, hi), at);
+      out.close.set(c.close.subarray(lo, hi), at);
+      out.volume.set(c.volume.subarray(lo, hi), at);
+      at += hi - lo;
+    }
+    return out;
+  }
+
+  private refreshTotals(id: number, source: string, synthetic: boolean): void {
+    const t = this.st.totals.get(id)!;
+    if (!t.count) {
+      this.st.delSeries.run(id);
+      return;
+    }
+    this.st.setTotals.run(t.count, t.first!, t.last!, source, synthetic ? 1 : 0, id);
+  }
+
+  private summarise(row: SeriesRow): SeriesSummary {
+    let { hash, missing, gaps } = row;
+    if (hash === null || missing === null || gaps === null) {
+      const bars = this.readRows(row, {});
+      hash = new BarHasher().update(bars).digest();
+      ({ missing, gaps } = countGaps(bars.openTime, timeframeMs(row.timeframe as Timeframe)));
+      try {
+        this.st.setDerived.run(hash, missing, gaps, row.id);
+      } catch {
+        // A read-only or busy database: the figures are still right, just not cached.
+      }
+    }
+    return {
+      instrument: row.instrument,
+      timeframe: row.timeframe as Timeframe,
+      count: row.count,
+      first: row.first,
+      last: row.last,
+      source: row.source,
+      synthetic: row.synthetic === 1,
+      hash,
+      missing,
+      gaps,
+    };
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw dbError(this.file, e);
+    }
+  }
+}
+
+/** Opens the bar store of a home folder (`<home>/market.db`), creating and migrating it if needed. */
+export function openBarStore(home: string, opts: { readonly?: boolean } = {}): SqliteBarStore {
+  const file = homePaths(home).marketDb;
+  const db = openDatabase(file, opts.readonly ? { readonly: true } : {});
+  try {
+    return new SqliteBarStore(db, file);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+const COLS = ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+function chunkSpan(tf: Timeframe): number {
+  return CHUNK_BARS * timeframeMs(tf);
+}
+
+/** Missing grid slots between consecutive bars, and how many runs they form. */
+export function countGaps(t: Float64Array, stepMs: number): { missing: number; gaps: number } {
+  let missing = 0, gaps = 0;
+  for (let i = 1; i < t.length; i++) {
+    const d = t[i]! - t[i - 1]!;
+    if (d > stepMs) {
+      gaps++;
+      missing += Math.ceil(d / stepMs) - 1;
+    }
+  }
+  return { missing, gaps };
+}
+
+/** First index with a[i] >= x (a ascending). */
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function sameValue(a: number, b: number): boolean {
+  // Bit-exact: 0 and -0 differ in the stored bytes and the hash.
+  return a === b && (a !== 0 || 1 / a === 1 / b);
+}
+
+function mergeChunk(old: BarColumns, add: BarColumns, from: number, to: number) {
+  const out = allocBarColumns(old.length + (to - from));
+  let i = 0, j = from, k = 0;
+  let inserted = 0, updated = 0, unchanged = 0;
+  const put = (src: BarColumns, s: number) => {
+    out.openTime[k] = src.openTime[s]!;
+    out.open[k] = src.open[s]!;
+    out.high[k] = src.high[s]!;
+    out.low[k] = src.low[s]!;
+    out.close[k] = src.close[s]!;
+    out.volume[k] = src.volume[s]!;
+    k++;
+  };
+  while (i < old.length || j < to) {
+    if (j >= to || (i < old.length && old.openTime[i]! < add.openTime[j]!)) {
+      put(old, i++);
+    } else if (i >= old.length || add.openTime[j]! < old.openTime[i]!) {
+      put(add, j++);
+      inserted++;
+    } else {
+      const same =
+        sameValue(old.open[i]!, add.open[j]!) &&
+        sameValue(old.high[i]!, add.high[j]!) &&
+        sameValue(old.low[i]!, add.low[j]!) &&
+        sameValue(old.close[i]!, add.close[j]!) &&
+        sameValue(old.volume[i]!, add.volume[j]!);
+      if (same) unchanged++;
+      else updated++;
+      put(add, j++);
+      i++;
+    }
+  }
+  return { bars: sliceColumns(out, k), inserted, updated, unchanged };
+}
+
+function sliceColumns(c: BarColumns, n: number): BarColumns {
+  if (n === c.length) return c;
+  return {
+    length: n,
+    openTime: c.openTime.subarray(0, n),
+    open: c.open.subarray(0, n),
+    high: c.high.subarray(0, n),
+    low: c.low.subarray(0, n),
+    close: c.close.subarray(0, n),
+    volume: c.volume.subarray(0, n),
+  };
+}
+
+function mergeSource(existing: string, add: string): string {
+  if (!existing || existing === add) return add;
+  const parts = existing.split(' + ');
+  if (parts.includes(add)) return existing;
+  // Keep the list short: the newest few writers of a series are what a report needs to cite.
+  return [...parts, add].slice(-4).join(' + ');
+}
+
+/** The store's structural invariants: ascending, unique, integer open times; finite values. */
+function checkBars(c: BarColumns): void {
+  const { openTime: t, open: o, high: h, low: l, close: cl, volume: v } = c;
+  for (let i = 0; i < c.length; i++) {
+    const ti = t[i]!;
+    if (!Number.isSafeInteger(ti)) throw new UserError(`bar ${i}: openTime ${ti} is not an integer epoch ms`);
+    if (i > 0 && ti <= t[i - 1]!) throw new UserError(`bar ${i}: openTime ${ti} is not after the previous bar's ${t[i - 1]} (bars must be ascending and unique)`);
+    if (!Number.isFinite(o[i]! + h[i]! + l[i]! + cl[i]! + v[i]!)) throw new UserError(`bar ${i} (openTime ${ti}): a value is not a finite number`);
+  }
+}
+

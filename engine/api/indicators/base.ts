@@ -1,0 +1,111 @@
+import { UserError } from '../../domain/errors.js';
+import type { Indicator, PriceSource, Series } from '../indicator.js';
+
+/** The largest period any kernel accepts (TA-Lib's bound). */
+export const MAX_PERIOD = 100_000;
+
+/** Throws a UserError naming the indicator, the argument and the bound when `value` is not an integer in [min, MAX_PERIOD]. */
+export function requirePeriod(indicator: string, arg: string, value: unknown, min = 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_PERIOD) {
+    throw new UserError(`${indicator}: ${arg} must be an integer from ${min} to ${MAX_PERIOD}, got ${formatArg(value)}`);
+  }
+  return value;
+}
+
+/** Throws a UserError when `value` is not a finite number ≥ min. */
+export function requireFinite(indicator: string, arg: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new UserError(`${indicator}: ${arg} must be a finite number ≥ ${min}, got ${formatArg(value)}`);
+  }
+  return value;
+}
+
+function formatArg(v: unknown): string {
+  return typeof v === 'string' ? `"${v}"` : String(v);
+}
+
+export const PRICE_SOURCES = ['open', 'high', 'low', 'close', 'volume', 'hl2', 'hlc3', 'ohlc4'] as const satisfies readonly PriceSource[];
+
+/** Source codes, so the hot path switches on a small integer. */
+const SOURCE_CODE = { open: 0, high: 1, low: 2, close: 3, volume: 4, hl2: 5, hlc3: 6, ohlc4: 7 } as const satisfies Record<PriceSource, number>;
+
+export function requireSource(indicator: string, source: unknown): number {
+  if (typeof source !== 'string' || !(source in SOURCE_CODE)) {
+    throw new UserError(`${indicator}: source must be one of ${PRICE_SOURCES.join(', ')}, got ${formatArg(source)}`);
+  }
+  return SOURCE_CODE[source as PriceSource];
+}
+
+/** The bar field (or derived price) a source code stands for. hlc3 is ((high + low) + close) / 3, as TA-Lib's typical price. */
+export function pick(code: number, o: number, h: number, l: number, c: number, v: number): number {
+  switch (code) {
+    case 0: return o;
+    case 1: return h;
+    case 2: return l;
+    case 3: return c;
+    case 4: return v;
+    case 5: return (h + l) / 2;
+    case 6: return (h + l + c) / 3;
+    default: return (o + h + l + c) / 4;
+  }
+}
+
+/** Label for an indicator name: `sma(20)`, `sma(20,hl2)`. The default source is omitted. */
+export function label(fn: string, args: readonly (number | string)[], source?: PriceSource, defaultSource: PriceSource = 'close'): string {
+  const parts = args.map(String);
+  if (source !== undefined && source !== defaultSource) parts.push(source);
+  return `${fn}(${parts.join(',')})`;
+}
+
+/** One output of a multi-output indicator: the newest value and the one before (NaN while warming up). */
+export class OutputSeries implements Series {
+  value = NaN;
+  prev = NaN;
+  /** @internal the owning indicator records a new value */
+  set(v: number): void {
+    this.prev = this.value;
+    this.value = v;
+  }
+  /** @internal */
+  clear(): void {
+    this.value = NaN;
+    this.prev = NaN;
+  }
+}
+
+/** An indicator with several outputs lists their field names (each a Series on the indicator). */
+export interface MultiOutput {
+  readonly outputs: readonly string[];
+}
+
+/**
+ * Shared bookkeeping for our kernels: `value`/`prev`, the bar count and `ready`.
+ * Subclasses implement `next` and call `emit`; `reset` calls `clear` then resets their own state.
+ */
+export abstract class BaseIndicator implements Indicator {
+  value = NaN;
+  prev = NaN;
+  /** Bars consumed since construction or reset. */
+  protected bars = 0;
+
+  constructor(readonly name: string, readonly warmup: number) {}
+
+  get ready(): boolean {
+    return this.bars >= this.warmup;
+  }
+
+  abstract next(open: number, high: number, low: number, close: number, volume: number): number;
+  abstract reset(): void;
+
+  protected emit(v: number): number {
+    this.prev = this.value;
+    this.value = v;
+    return v;
+  }
+
+  protected clear(): void {
+    this.value = NaN;
+    this.prev = NaN;
+    this.bars = 0;
+  }
+}

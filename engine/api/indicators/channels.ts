@@ -1,0 +1,95 @@
+import type { PriceSource } from '../indicator.js';
+import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requirePeriod, requireSource } from './base.js';
+import { WindowMax, WindowMin } from './rolling.js';
+
+/** Highest `source` (default high) of the last `period` bars, current bar included (TA-Lib MAX). */
+export class Highest extends BaseIndicator {
+  private readonly win: WindowMax;
+  private readonly src: number;
+  constructor(readonly period: number, source: PriceSource = 'high') {
+    requirePeriod('highest', 'period', period);
+    const src = requireSource('highest', source);
+    super(label('highest', [period], source, 'high'), period);
+    this.src = src;
+    this.win = new WindowMax(period);
+  }
+  next(o: number, h: number, l: number, c: number, v: number): number {
+    const m = this.win.push(pick(this.src, o, h, l, c, v));
+    return this.emit(++this.bars >= this.period ? m : NaN);
+  }
+  reset(): void {
+    this.clear();
+    this.win.reset();
+  }
+}
+
+/** Lowest `source` (default low) of the last `period` bars, current bar included (TA-Lib MIN). */
+export class Lowest extends BaseIndicator {
+  private readonly win: WindowMin;
+  private readonly src: number;
+  constructor(readonly period: number, source: PriceSource = 'low') {
+    requirePeriod('lowest', 'period', period);
+    const src = requireSource('lowest', source);
+    super(label('lowest', [period], source, 'low'), period);
+    this.src = src;
+    this.win = new WindowMin(period);
+  }
+  next(o: number, h: number, l: number, c: number, v: number): number {
+    const m = this.win.push(pick(this.src, o, h, l, c, v));
+    return this.emit(++this.bars >= this.period ? m : NaN);
+  }
+  reset(): void {
+    this.clear();
+    this.win.reset();
+  }
+}
+
+/**
+ * Donchian channel: upper = highest high and lower = lowest low of the last `period` bars (current
+ * bar included), middle = (upper + lower) / 2. `value` is the middle. For a breakout entry compare
+ * the close with the previous bar's band (`.upper.prev`), since the current bar is part of the window.
+ */
+export class Donchian extends BaseIndicator implements MultiOutput {
+  readonly outputs = ['upper', 'middle', 'lower'] as const;
+  readonly upper = new OutputSeries();
+  readonly middle = new OutputSeries();
+  readonly lower = new OutputSeries();
+  private readonly hi: WindowMax;
+  private readonly lo: WindowMin;
+  constructor(readonly period: number) {
+    requirePeriod('donchian', 'period', period);
+    super(label('donchian', [period]), period);
+    this.hi = new WindowMax(period);
+    this.lo = new WindowMin(period);
+  }
+  next(_o: number, h: number, l: number, _c: number, _v: number): number {
+    const up = this.hi.push(h);
+    const dn = this.lo.push(l);
+    if (++this.bars < this.period) {
+      this.upper.set(NaN);
+      this.lower.set(NaN);
+      this.middle.set(NaN);
+      return this.emit(NaN);
+    }
+    const mid = (up + dn) / 2;
+    this.upper.set(up);
+    this.lower.set(dn);
+    this.middle.set(mid);
+    return this.emit(mid);
+  }
+  reset(): void {
+    this.clear();
+    this.upper.clear();
+    this.middle.clear();
+    this.lower.clear();
+    this.hi.reset();
+    this.lo.reset();
+  }
+}
+
+/** Highest `source` (default high) over `period` bars. */
+export const highest = (period: number, source?: PriceSource): Highest => new Highest(period, source);
+/** Lowest `source` (default low) over `period` bars. */
+export const lowest = (period: number, source?: PriceSource): Lowest => new Lowest(period, source);
+/** Donchian channel over `period` bars: `.upper`, `.middle`, `.lower`. */
+export const donchian = (period = 20): Donchian => new Donchian(period);

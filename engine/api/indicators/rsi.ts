@@ -1,0 +1,56 @@
+import type { PriceSource } from '../indicator.js';
+import { BaseIndicator, label, pick, requirePeriod, requireSource } from './base.js';
+
+/**
+ * Relative Strength Index, TA-Lib RSI (Wilder): the average gain and loss are seeded with the plain
+ * mean of the first `period` changes, then smoothed avg = (avg·(period − 1) + x) / period. First value
+ * on bar period + 1; RSI = 100·gain / (gain + loss), and 0 when there was no movement at all.
+ * Full precision (technicalindicators rounds RSI to 2 decimals).
+ * Deviation from TA-Lib, on purpose: TA-Lib treats gain + loss below 1e-8 as zero, which breaks
+ * sub-cent assets; we test for exactly zero. Identical on the golden data.
+ */
+export class Rsi extends BaseIndicator {
+  private readonly src: number;
+  private prevX = NaN;
+  private gain = 0;
+  private loss = 0;
+  constructor(readonly period: number, source: PriceSource = 'close') {
+    requirePeriod('rsi', 'period', period, 2);
+    const src = requireSource('rsi', source);
+    super(label('rsi', [period], source), period + 1);
+    this.src = src;
+  }
+  next(o: number, h: number, l: number, c: number, v: number): number {
+    const x = this.src === 3 ? c : pick(this.src, o, h, l, c, v);
+    const i = this.bars++;
+    const d = x - this.prevX;
+    this.prevX = x;
+    if (i === 0) return this.emit(NaN);
+    const n = this.period;
+    if (i <= n) {
+      if (d < 0) this.loss -= d;
+      else this.gain += d;
+      if (i < n) return this.emit(NaN);
+      this.loss /= n;
+      this.gain /= n;
+    } else {
+      this.loss *= n - 1;
+      this.gain *= n - 1;
+      if (d < 0) this.loss -= d;
+      else this.gain += d;
+      this.loss /= n;
+      this.gain /= n;
+    }
+    const total = this.gain + this.loss;
+    return this.emit(total !== 0 ? 100 * (this.gain / total) : 0);
+  }
+  reset(): void {
+    this.clear();
+    this.prevX = NaN;
+    this.gain = 0;
+    this.loss = 0;
+  }
+}
+
+/** RSI of `source` (default close) over `period` bars (Wilder, TA-Lib seeding). */
+export const rsi = (period = 14, source?: PriceSource): Rsi => new Rsi(period, source);

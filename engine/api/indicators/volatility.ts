@@ -1,0 +1,194 @@
+import type { PriceSource } from '../indicator.js';
+import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requireFinite, requirePeriod, requireSource } from './base.js';
+import { RollingWindow } from './rolling.js';
+
+/**
+ * Rolling population variance in O(1): sums of (x − shift) and (x − shift)² where `shift` is a
+ * recent value, so the squares stay small and subtracting them loses no precision (the naive
+ * Σx²/n − mean² cancels catastrophically at BTC prices). Both sums are recomputed exactly once per
+ * window, which also moves the shift to a current price.
+ */
+class RollingVariance {
+  readonly win: RollingWindow;
+  private shift = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private sinceExact = 0;
+  constructor(readonly period: number) {
+    this.win = new RollingWindow(period);
+  }
+  /** Pushes x; returns the population variance once the window is full, else NaN. */
+  push(x: number): number {
+    const win = this.win;
+    const n = this.period;
+    if (win.count < n) {
+      win.push(x);
+      if (win.count < n) return NaN;
+      this.exact();
+    } else {
+      const dOld = win.oldest - this.shift;
+      win.push(x);
+      const dNew = x - this.shift;
+      this.s1 += dNew - dOld;
+      this.s2 += dNew * dNew - dOld * dOld;
+      if (++this.sinceExact >= n) this.exact();
+    }
+    const m = this.s1 / n;
+    const variance = this.s2 / n - m * m;
+    return variance > 0 ? variance : 0;
+  }
+  get mean(): number {
+    return this.win.sum / this.period;
+  }
+  private exact(): void {
+    const buf = this.win.buf;
+    const n = this.period;
+    const shift = buf[this.win.pos === 0 ? n - 1 : this.win.pos - 1]!; // newest
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const d = buf[i]! - shift;
+      s1 += d;
+      s2 += d * d;
+    }
+    this.shift = shift;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.sinceExact = 0;
+  }
+  reset(): void {
+    this.win.reset();
+    this.shift = 0;
+    this.s1 = 0;
+    this.s2 = 0;
+    this.sinceExact = 0;
+  }
+}
+
+/**
+ * Population standard deviation of the last `period` values (TA-Lib STDDEV with nbDev 1).
+ * Deviation from TA-Lib, on purpose: TA-Lib returns 0 whenever the variance is below 1e-8, which
+ * flattens low-priced assets (ETH/BTC); we return 0 only for an exactly flat window.
+ */
+export class StdDev extends BaseIndicator {
+  private readonly rv: RollingVariance;
+  private readonly src: number;
+  constructor(readonly period: number, source: PriceSource = 'close') {
+    requirePeriod('stddev', 'period', period, 2);
+    const src = requireSource('stddev', source);
+    super(label('stddev', [period], source), period);
+    this.src = src;
+    this.rv = new RollingVariance(period);
+  }
+  next(o: number, h: number, l: number, c: number, v: number): number {
+    this.bars++;
+    return this.emit(Math.sqrt(this.rv.push(this.src === 3 ? c : pick(this.src, o, h, l, c, v))));
+  }
+  reset(): void {
+    this.clear();
+    this.rv.reset();
+  }
+}
+
+/**
+ * Bollinger Bands (TA-Lib BBANDS, SMA middle): middle = SMA(period), upper/lower = middle ± k·σ with
+ * σ the population standard deviation of the same window. `value` is the middle band.
+ */
+export class Bollinger extends BaseIndicator implements MultiOutput {
+  readonly outputs = ['upper', 'middle', 'lower'] as const;
+  readonly upper = new OutputSeries();
+  readonly middle = new OutputSeries();
+  readonly lower = new OutputSeries();
+  private readonly rv: RollingVariance;
+  private readonly src: number;
+  constructor(readonly period: number, readonly k: number, source: PriceSource = 'close') {
+    requirePeriod('bollinger', 'period', period, 2);
+    requireFinite('bollinger', 'k', k, 0);
+    const src = requireSource('bollinger', source);
+    super(label('bollinger', [period, k], source), period);
+    this.src = src;
+    this.rv = new RollingVariance(period);
+  }
+  next(o: number, h: number, l: number, c: number, v: number): number {
+    this.bars++;
+    const variance = this.rv.push(this.src === 3 ? c : pick(this.src, o, h, l, c, v));
+    if (Number.isNaN(variance)) {
+      this.upper.set(NaN);
+      this.lower.set(NaN);
+      this.middle.set(NaN);
+      return this.emit(NaN);
+    }
+    const mid = this.rv.mean;
+    const width = this.k * Math.sqrt(variance);
+    this.upper.set(mid + width);
+    this.middle.set(mid);
+    this.lower.set(mid - width);
+    return this.emit(mid);
+  }
+  reset(): void {
+    this.clear();
+    this.upper.clear();
+    this.middle.clear();
+    this.lower.clear();
+    this.rv.reset();
+  }
+}
+
+/**
+ * Average True Range, TA-Lib ATR: true range = max(high − low, |high − prevClose|, |low − prevClose|)
+ * from the second bar; the first ATR (bar period + 1) is the mean of the first `period` true ranges,
+ * then Wilder smoothing atr = (atr·(period − 1) + tr) / period. ATR(1) is the true range.
+ */
+export class Atr extends BaseIndicator {
+  private prevClose = NaN;
+  private atr = NaN;
+  private trSum = 0;
+  constructor(readonly period: number) {
+    requirePeriod('atr', 'period', period, 1);
+    super(label('atr', [period]), period + 1);
+  }
+  next(_o: number, h: number, l: number, c: number, _v: number): number {
+    const i = this.bars++;
+    const pc = this.prevClose;
+    this.prevClose = c;
+    if (i === 0) return this.emit(NaN);
+    const tr = trueRange(h, l, pc);
+    const n = this.period;
+    if (i < n) {
+      this.trSum += tr;
+      return this.emit(NaN);
+    }
+    if (i === n) {
+      this.trSum += tr;
+      this.atr = this.trSum / n;
+    } else {
+      let a = this.atr * (n - 1);
+      a += tr;
+      this.atr = a / n;
+    }
+    return this.emit(this.atr);
+  }
+  reset(): void {
+    this.clear();
+    this.prevClose = NaN;
+    this.atr = NaN;
+    this.trSum = 0;
+  }
+}
+
+/** True range (TA-Lib TRANGE order of comparisons). */
+export function trueRange(h: number, l: number, prevClose: number): number {
+  let out = h - l;
+  const a = Math.abs(h - prevClose);
+  if (a > out) out = a;
+  const b = Math.abs(l - prevClose);
+  if (b > out) out = b;
+  return out;
+}
+
+/** Population standard deviation of `source` over `period` bars. */
+export const stddev = (period: number, source?: PriceSource): StdDev => new StdDev(period, source);
+/** Bollinger Bands(period, k): `.upper`, `.middle`, `.lower`; `value` is the middle band. */
+export const bollinger = (period = 20, k = 2, source?: PriceSource): Bollinger => new Bollinger(period, k, source);
+/** Average True Range over `period` bars (Wilder). */
+export const atr = (period = 14): Atr => new Atr(period);

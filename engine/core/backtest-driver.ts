@@ -1,0 +1,115 @@
+import { timeframeMs } from '../domain/index.js';
+import type { Bar, BarColumns, EpochMs, InstrumentId, Timeframe } from '../domain/index.js';
+import type { SeriesKey } from '../ports/index.js';
+import type { Kernel, KernelEvent } from './kernel.js';
+import type { SimClock } from './sim-clock.js';
+
+export type DriverSeries = { readonly key: SeriesKey; readonly cols: BarColumns };
+
+export type DriverResult = {
+  /** Per primary bar: close time, marked equity, 1 when a position was open. Shorter when stopped early. */
+  readonly time: Float64Array;
+  readonly equity: Float64Array;
+  readonly inMarket: Uint8Array;
+  /** Primary bars handled completely. */
+  readonly barsDone: number;
+  /** Set when the strategy (or an indicator) threw: the run stopped there. */
+  readonly failure?: { readonly error: unknown; readonly at: EpochMs; readonly bar?: Bar };
+};
+
+/** The one mutable bar object per series the driver reuses (strategies get it typed readonly). */
+class DriverBar implements Bar {
+  openTime = 0;
+  open = 0;
+  high = 0;
+  low = 0;
+  close = 0;
+  volume = 0;
+  constructor(readonly instrument: InstrumentId, readonly timeframe: Timeframe) {}
+}
+
+type MutableEvent = { kind: 'bar'; series: number; bar: Bar };
+
+/**
+ * The backtest driver: a synchronous loop over stored bars, feeding Kernel.handle one closed bar at a
+ * time (no await, no allocation per bar). Several series are merged by close time; bars closing at the
+ * same time go coarser timeframe first, so a 1h bar closing at midnight sees the daily bar that closed then.
+ * A bar is handed over only once it has closed: the clock reads its close time.
+ */
+export function driveBacktest(kernel: Kernel, clock: SimClock, series: readonly DriverSeries[]): DriverResult {
+  const primary = series[0]!.cols;
+  const n = primary.length;
+  const time = new Float64Array(n);
+  const equity = new Float64Array(n);
+  const inMarket = new Uint8Array(n);
+  const bars = series.map((s) => new DriverBar(s.key.instrument, s.key.timeframe));
+  const events: MutableEvent[] = bars.map((bar, k) => ({ kind: 'bar', series: k, bar }));
+  const ledger = kernel.ledger;
+  let done = 0;
+  try {
+    kernel.start();
+    if (series.length === 1) {
+      const bar = bars[0]!;
+      const ev = events[0]! as KernelEvent;
+      const tf = timeframeMs(series[0]!.key.timeframe);
+      const { openTime: ot, open: o, high: h, low: l, close: c, volume: v } = primary;
+      for (let i = 0; i < n; i++) {
+        const t = ot[i]!;
+        bar.openTime = t;
+        bar.open = o[i]!;
+        bar.high = h[i]!;
+        bar.low = l[i]!;
+        bar.close = c[i]!;
+        bar.volume = v[i]!;
+        clock.time = t + tf;
+        kernel.handle(ev);
+        time[i] = t + tf;
+        equity[i] = ledger.equity();
+        inMarket[i] = ledger.inMarket() ? 1 : 0;
+        done = i + 1;
+      }
+    } else {
+      const k = series.length;
+      const pos = new Int32Array(k);
+      const tfs = series.map((s) => timeframeMs(s.key.timeframe));
+      for (;;) {
+        let best = -1;
+        let bestClose = Infinity;
+        for (let j = 0; j < k; j++) {
+          const cols = series[j]!.cols;
+          const p = pos[j]!;
+          if (p >= cols.length) continue;
+          const close = cols.openTime[p]! + tfs[j]!;
+          if (close < bestClose || (close === bestClose && tfs[j]! > tfs[best]!)) {
+            best = j;
+            bestClose = close;
+          }
+        }
+        if (best < 0) break;
+        const cols = series[best]!.cols;
+        const p = pos[best]!;
+        const bar = bars[best]!;
+        bar.openTime = cols.openTime[p]!;
+        bar.open = cols.open[p]!;
+        bar.high = cols.high[p]!;
+        bar.low = cols.low[p]!;
+        bar.close = cols.close[p]!;
+        bar.volume = cols.volume[p]!;
+        clock.time = bestClose;
+        kernel.handle(events[best]!);
+        pos[best] = p + 1;
+        if (best === 0) {
+          time[p] = bestClose;
+          equity[p] = ledger.equity();
+          inMarket[p] = ledger.inMarket() ? 1 : 0;
+          done = p + 1;
+        }
+      }
+    }
+    kernel.handle({ kind: 'stop' });
+  } catch (error) {
+    const bar = kernel.currentBar ? { ...kernel.currentBar } : undefined;
+    return { time: time.subarray(0, done), equity: equity.subarray(0, done), inMarket: inMarket.subarray(0, done), barsDone: done, failure: { error, at: clock.time, ...(bar ? { bar } : {}) } };
+  }
+  return { time, equity, inMarket, barsDone: done };
+}

@@ -1,0 +1,86 @@
+import type { EpochMs } from '../domain/index.js';
+import type { OrderIntent } from '../core/client-order-id.js';
+
+/**
+ * Order intake: where the signed gateway hands over orders and commands it has authenticated,
+ * de-duplicated and journaled (security DB), so they go through the SAME risk checks, order journal
+ * and broker as strategy orders (paper or live).
+ *
+ * Contract (every implementation; the gateway relies on it):
+ * - `submit` is idempotent by `clientOrderId`: a second submit of the same id changes nothing and resolves.
+ *   The gateway re-submits every intent it has not seen acknowledged after a restart (outbox).
+ * - `submit` resolves once the order is PERSISTED and ENQUEUED, and never waits for exchange I/O:
+ *   risk checks and execution run asynchronously; outcomes show up in `listOrders`.
+ * - Read methods (`listOrders`, `positions`, `balances`) answer from local state (journal/book),
+ *   never from a blocking exchange call, so they stay fast while an exchange stalls.
+ * - Commands: `pause` stops new orders from executing (they are recorded and rejected with reason
+ *   "paused"), `resume` lifts it, `flatten` cancels open orders and closes positions with market orders.
+ * - Nothing here imports ccxt; a live implementation wraps its broker behind this interface.
+ */
+export type IntakeOrder = {
+  /** Caller's idempotency id (≤ 128 printable ASCII chars, no '|'). */
+  readonly intentId: string;
+  /** Key principal (`alice`) or TradingView route principal (`tv:<routeId>`). */
+  readonly principal: string;
+  readonly source: 'api' | 'tradingview';
+  /** The A4 tuple the client order id was derived from (intentKind = manual). */
+  readonly intent: OrderIntent;
+  /** `clientOrderId(intent)`: "ck" + 30 hex. Kraken/Coinbase formats: `clientOrderIdFor(exchangeId, intent)`. */
+  readonly clientOrderId: string;
+  /** ccxt unified symbol, e.g. BTC/USDT. */
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly type: 'market' | 'limit';
+  /** Decimal strings exactly as the caller sent them (rounded to market precision by the broker). */
+  readonly amount: string;
+  readonly price: string | null;
+  readonly receivedAt: EpochMs;
+};
+
+export const INTAKE_ORDER_STATUSES = ['accepted', 'open', 'filled', 'canceled', 'rejected', 'unknown'] as const;
+export type IntakeOrderStatus = (typeof INTAKE_ORDER_STATUSES)[number];
+
+export type IntakeOrderView = {
+  readonly clientOrderId: string;
+  readonly intentId: string;
+  readonly principal: string;
+  readonly source: 'api' | 'tradingview';
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly type: 'market' | 'limit';
+  readonly amount: string;
+  readonly price: string | null;
+  readonly status: IntakeOrderStatus;
+  readonly filledAmount: number;
+  readonly averagePrice: number | null;
+  /** Why it was rejected or canceled (risk check, paused, flatten, user). */
+  readonly reason: string | null;
+  readonly createdAt: EpochMs;
+  readonly updatedAt: EpochMs;
+};
+
+export type OrderFilter = { readonly status?: IntakeOrderStatus; readonly symbol?: string; readonly limit?: number };
+
+export type PositionView = { readonly symbol: string; readonly amount: number; readonly averagePrice: number | null };
+export type BalanceView = { readonly currency: string; readonly total: number };
+
+export type CancelResult =
+  | { readonly ok: true; readonly order: IntakeOrderView }
+  | { readonly ok: false; readonly reason: 'not_found' | 'not_cancelable' };
+
+export type FlattenResult = { readonly canceled: number; readonly closing: number };
+
+export interface OrderIntake {
+  submit(order: IntakeOrder): Promise<void>;
+  /** Cancels by client order id. */
+  cancel(clientOrderId: string, by: string): Promise<CancelResult>;
+  listOrders(filter: OrderFilter): Promise<IntakeOrderView[]>;
+  positions(): Promise<PositionView[]>;
+  balances(): Promise<BalanceView[]>;
+  pause(by: string): Promise<void>;
+  resume(by: string): Promise<void>;
+  flatten(by: string): Promise<FlattenResult>;
+  isPaused(): boolean;
+  /** Stops background work and closes storage; pending writes are flushed first. */
+  close(): Promise<void>;
+}

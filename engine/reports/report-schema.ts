@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { DataSlice, EpochMs } from '../domain/index.js';
+import { METRIC_KEYS, type Metrics } from './metrics.js';
+
+/** Identifies the layout of report.json. Bump to v2 on any breaking change. */
+export const REPORT_SCHEMA_ID = 'candlekeep.report/v1';
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+export type JsonObject = { readonly [k: string]: JsonValue };
+
+/** The kinds of runs the run index and `report` commands know. Optimisation and walk-forward come later. */
+export const RUN_KINDS = { backtest: 'backtest', optimisation: 'optimisation', walkForward: 'walk-forward' } as const;
+export type RunKind = (typeof RUN_KINDS)[keyof typeof RUN_KINDS];
+
+export type ReportTrade = {
+  readonly instrument: string;
+  readonly direction: 'long' | 'short';
+  readonly size: number;
+  readonly entryTime: EpochMs;
+  readonly entryPrice: number;
+  readonly exitTime: EpochMs;
+  readonly exitPrice: number;
+  readonly fees: number;
+  readonly pnl: number;
+  readonly returnFrac: number;
+  readonly entryOrderId: string;
+  readonly exitOrderId: string;
+  readonly exitReason: string;
+};
+
+/**
+ * report.json, schema `candlekeep.report/v1`.
+ *
+ * - Deterministic: the same backtest outcome gives byte-identical JSON. Keys are in a fixed order
+ *   (user-supplied objects — spec, params, fillAssumptions — have their keys sorted), numbers are
+ *   JavaScript's shortest round-trip form, and undefined figures are `null`. There is no timestamp:
+ *   the only run-specific field is `runId`, which is itself derived from the content
+ *   (`<strategy id>-<first 12 hex of sha256 of the report with an empty runId>`), so re-running the
+ *   same backtest gives the same id.
+ * - `metrics` are always computed on the FULL equity curve and trade list.
+ * - `equity` may be downsampled for size: when the curve has more than `maxPoints` points it is cut
+ *   into buckets of `bucketSize` points and each bucket keeps its lowest, highest and last point
+ *   (plus the first point of the curve), so peaks and drawdowns stay visible (`sampling: "last-min-max"`).
+ * - `trades` are all closed trades, in the engine's order (exit order).
+ * - `partial` is set when the run stopped early (strategy error): the figures cover only the bars before it.
+ */
+export type Report = {
+  readonly schema: typeof REPORT_SCHEMA_ID;
+  readonly runId: string;
+  readonly kind: 'backtest';
+  readonly engine: { readonly name: 'candlekeep'; readonly version: string };
+  readonly strategy: { readonly id: string; readonly version: number; readonly ref: string; readonly params: Readonly<Record<string, number | string | boolean>> };
+  /** The backtest spec as given (flags or spec file), keys sorted. */
+  readonly spec: JsonObject;
+  readonly cash: number;
+  readonly feeRate: number;
+  /** The simulator's fill rules as the engine states them (next-open fills, slippage, intrabar policy…), keys sorted. */
+  readonly fillAssumptions: JsonObject;
+  /** Every series the strategy read, primary first: range, bar count, content hash, synthetic flag. */
+  readonly data: readonly DataSlice[];
+  readonly synthetic: boolean;
+  readonly benchmark: { readonly instrument: string; readonly firstOpen: number; readonly lastClose: number };
+  readonly conventions: {
+    readonly annualTradingDays: number;
+    readonly returnsResampledTo: '1d UTC';
+    readonly riskFreeRate: number;
+    readonly fractions: 'fractions (0.01 = 1 %)';
+  };
+  readonly partial: null | { readonly reason: string; readonly at: EpochMs };
+  readonly metrics: Metrics;
+  readonly counters: {
+    readonly ordersSubmitted: number;
+    readonly fills: number;
+    readonly rejectedOrders: number;
+    readonly ambiguousFills: number;
+    readonly feesPaid: number;
+  };
+  readonly openPositions: readonly { readonly instrument: string; readonly size: number; readonly entryPrice: number; readonly entryTime: EpochMs }[];
+  readonly trades: readonly ReportTrade[];
+  readonly equity: {
+    readonly sampling: 'full' | 'last-min-max';
+    readonly sourcePoints: number;
+    readonly maxPoints: number;
+    readonly bucketSize: number;
+    /** Bar close times (epoch ms) and equity (quote currency) of the kept points. */
+    readonly time: readonly number[];
+    readonly equity: readonly number[];
+  };
+};
+
+const num = z.number();
+const jsonObject = z.record(z.string(), z.unknown());
+
+const metricsShape = Object.fromEntries(METRIC_KEYS.map((k) => [k, num.nullable()])) as Record<(typeof METRIC_KEYS)[number], z.ZodNullable<z.ZodNumber>>;
+
+/** Validates a report.json read from disk (outside input). */
+export const ReportSchema = z.object({
+  schema: z.literal(REPORT_SCHEMA_ID),
+  runId: z.string().min(1),
+  kind: z.literal('backtest'),
+  engine: z.object({ name: z.literal('candlekeep'), version: z.string() }),
+  strategy: z.object({ id: z.string(), version: num, ref: z.string(), params: z.record(z.string(), z.union([num, z.string(), z.boolean()])) }),
+  spec: jsonObject,
+  cash: num,
+  feeRate: num,
+  fillAssumptions: jsonObject,
+  data: z.array(
+    z.object({ instrument: z.string(), timeframe: z.string(), from: num, to: num, count: num, hash: z.string(), synthetic: z.boolean() }),
+  ),
+  synthetic: z.boolean(),
+  benchmark: z.object({ instrument: z.string(), firstOpen: num, lastClose: num }),
+  conventions: z.object({ annualTradingDays: num, returnsResampledTo: z.literal('1d UTC'), riskFreeRate: num, fractions: z.string() }),
+  partial: z.object({ reason: z.string(), at: num }).nullable(),
+  metrics: z.object(metricsShape),
+  counters: z.object({ ordersSubmitted: num, fills: num, rejectedOrders: num, ambiguousFills: num, feesPaid: num }),
+  openPositions: z.array(z.object({ instrument: z.string(), size: num, entryPrice: num, entryTime: num })),
+  trades: z.array(
+    z.object({
+      instrument: z.string(),
+      direction: z.enum(['long', 'short']),
+      size: num,
+      entryTime: num,
+      entryPrice: num,
+      exitTime: num,
+      exitPrice: num,
+      fees: num,
+      pnl: num,
+      returnFrac: num,
+      entryOrderId: z.string(),
+      exitOrderId: z.string(),
+      exitReason: z.string(),
+    }),
+  ),
+  equity: z.object({
+    sampling: z.enum(['full', 'last-min-max']),
+    sourcePoints: num,
+    maxPoints: num,
+    bucketSize: num,
+    time: z.array(num),
+    equity: z.array(num),
+  }),
+});
