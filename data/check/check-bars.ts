@@ -25,7 +25,7 @@ export type CheckOptions = {
   readonly outlierWindow: number;
 };
 
-export const DEFAULT_CHECK_OPTIONS: CheckOptions = { outlierK: 12, outlierWindow: 100 };
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = { outlierK: 40, outlierWindow: 100 };
 
 export type Unreadable = { readonly row: number; readonly reason: string };
 export type Gap = { readonly from: EpochMs; readonly to: EpochMs; readonly missing: number };
@@ -237,43 +237,53 @@ export function checkBars(input: CheckInput, opts: CheckOptions = DEFAULT_CHECK_
  * Outlier jumps: |ln(close_i / close_{i-1})| > k × 1.4826 × MAD of the previous `window` non-zero
  * returns (a robust sigma that a few jumps cannot inflate). Zero returns (flat or placeholder bars)
  * are left out of the window so a quiet stretch does not make every later move an outlier.
+ * The sigma is refreshed every SIGMA_REFRESH returns (it moves slowly; sorting per bar is wasteful).
  */
+const SIGMA_REFRESH = 8;
+
 function findOutliers(uniq: readonly number[], C: ArrayLike<number>, T: ArrayLike<number>, rows: ArrayLike<number> | undefined, opts: CheckOptions): Outlier[] {
   const out: Outlier[] = [];
-  const w = opts.outlierWindow;
-  const win: number[] = [];
-  const scratch: number[] = [];
+  const w = Math.max(2, Math.floor(opts.outlierWindow));
+  const ring = new Float64Array(w);
+  const scratch = new Float64Array(w);
+  let filled = 0, pos = 0, sinceRefresh = SIGMA_REFRESH, sigma = 0;
+  const minFill = Math.min(w, 20);
   for (let k = 1; k < uniq.length; k++) {
     const i = uniq[k]!, p = uniq[k - 1]!;
     const c = C[i]!, pc = C[p]!;
     if (!(c > 0) || !(pc > 0) || !Number.isFinite(c) || !Number.isFinite(pc)) continue;
     const r = Math.log(c / pc);
     if (r === 0) continue;
-    if (win.length >= Math.min(w, 20)) {
-      const sigma = robustSigma(win, scratch);
+    if (filled >= minFill) {
+      if (sinceRefresh >= SIGMA_REFRESH) {
+        sigma = robustSigma(ring, filled, scratch);
+        sinceRefresh = 0;
+      }
       if (sigma > 0 && Math.abs(r) > opts.outlierK * sigma) {
         out.push({ time: T[i]!, ...(rows ? { row: rows[i]! } : {}), logReturn: r, sigma, score: Math.abs(r) / sigma });
       }
     }
-    win.push(r);
-    if (win.length > w) win.shift();
+    ring[pos] = r;
+    pos = (pos + 1) % w;
+    if (filled < w) filled++;
+    sinceRefresh++;
   }
   return out;
 }
 
-function median(sorted: readonly number[]): number {
+function median(sorted: Float64Array): number {
   const m = sorted.length >> 1;
   return sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
 }
 
-function robustSigma(win: readonly number[], scratch: number[]): number {
-  scratch.length = 0;
-  for (const x of win) scratch.push(x);
-  scratch.sort((a, b) => a - b);
-  const med = median(scratch);
-  for (let j = 0; j < win.length; j++) scratch[j] = Math.abs(win[j]! - med);
-  scratch.sort((a, b) => a - b);
-  return 1.4826 * median(scratch);
+function robustSigma(ring: Float64Array, filled: number, scratch: Float64Array): number {
+  const a = scratch.subarray(0, filled);
+  a.set(ring.subarray(0, filled));
+  a.sort();
+  const med = median(a);
+  for (let j = 0; j < filled; j++) a[j] = Math.abs(ring[j]! - med);
+  a.sort();
+  return 1.4826 * median(a);
 }
 
 /** What fails a check: a max number of problem bars or a max ratio of problem bars to expected bars. */

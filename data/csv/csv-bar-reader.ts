@@ -125,7 +125,12 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
       rowError ??= `${name} is empty`;
       return NaN;
     }
-    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(txt)) return Number(txt);
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(txt)) {
+      const v = Number(txt);
+      if (Number.isFinite(v)) return v;
+      rowError ??= `${name} "${txt}" is not a finite number`;
+      return NaN;
+    }
     if (tgt === 0) {
       const ms = parseIsoUtc(txt);
       if (ms !== undefined) {

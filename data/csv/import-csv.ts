@@ -17,6 +17,8 @@ export type ImportCsvOptions = {
   /** How many problem messages to keep (default 20). */
   readonly maxProblems?: number;
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Rows per store write inside the one transaction (memory bound for huge files); default 262144. */
+  readonly batchRows?: number;
 };
 
 export type ImportReport = {
@@ -53,7 +55,7 @@ export function importCsv(store: ImportTarget, file: string, key: SeriesKey, opt
     store.transaction(() => {
       stats = readCsvBars(
         file,
-        { timeframe: key.timeframe, stopAtFirstProblem: !opts.skipInvalid, maxProblems: opts.maxProblems ?? 20, onProgress: opts.onProgress },
+        { timeframe: key.timeframe, stopAtFirstProblem: !opts.skipInvalid, maxProblems: opts.maxProblems ?? 20, onProgress: opts.onProgress, batchRows: opts.batchRows },
         (bars) => {
           const r = store.upsert(key, bars, { source });
           inserted += r.inserted;

@@ -3,8 +3,10 @@ import os from 'node:os';
 import type { BarColumns } from '../../engine/domain/index.js';
 
 /**
- * On-disk chunk layout: `n` bars as six little-endian float64 columns, one after the other
- * (openTime[n], open[n], high[n], low[n], close[n], volume[n]) — 48 bytes per bar.
+ * On-disk chunk layout: `n` bars as little-endian float64 columns, one after the other:
+ * openTime[n], open[n], high[n], low[n], close[n], volume[n] — 48 bytes per bar.
+ * A *regular* chunk (bars at first, first+step, first+2·step, … with no gap) omits the openTime column
+ * (40 bytes per bar); its open times are rebuilt from the chunk's first open time and the timeframe.
  */
 export const BYTES_PER_BAR = 48;
 
@@ -15,35 +17,54 @@ if (os.endianness() !== 'LE') {
 
 const COLS = ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const;
 
+export type EncodedChunk = { readonly blob: Buffer; readonly regular: boolean };
+
 /** Packs bars [from, to) of `c` into one chunk blob. */
-export function encodeChunk(c: BarColumns, from: number, to: number): Buffer {
+export function encodeChunk(c: BarColumns, from: number, to: number, stepMs: number): EncodedChunk {
   const n = to - from;
-  const ab = new ArrayBuffer(n * BYTES_PER_BAR);
+  const t = c.openTime;
+  const t0 = t[from]!;
+  let regular = true;
+  for (let i = from + 1; i < to; i++) {
+    if (t[i] !== t0 + (i - from) * stepMs) {
+      regular = false;
+      break;
+    }
+  }
+  const skip = regular ? 1 : 0;
+  const ab = new ArrayBuffer(n * 8 * (6 - skip));
   const f = new Float64Array(ab);
-  for (let k = 0; k < 6; k++) f.set(c[COLS[k]!].subarray(from, to), k * n);
-  return Buffer.from(ab);
+  for (let k = skip; k < 6; k++) f.set(c[COLS[k]!].subarray(from, to), (k - skip) * n);
+  return { blob: Buffer.from(ab), regular };
 }
 
-/** A float64 view of a blob (copying only when SQLite handed us an unaligned buffer). */
-export function chunkView(blob: Uint8Array, n: number): Float64Array {
-  if (blob.byteLength !== n * BYTES_PER_BAR) throw new Error(`bar chunk has ${blob.byteLength} bytes, expected ${n * BYTES_PER_BAR}`);
-  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, n * 6);
-  const copy = new Float64Array(n * 6);
-  new Uint8Array(copy.buffer).set(blob);
-  return copy;
-}
-
-/** Decodes a whole chunk into BarColumns views (no copy when aligned). */
-export function decodeChunk(blob: Uint8Array, n: number): BarColumns {
-  const f = chunkView(blob, n);
+/** Decodes a chunk into BarColumns (views into the blob when it is 8-byte aligned). */
+export function decodeChunk(blob: Uint8Array, n: number, regular: boolean, firstT: number, stepMs: number): BarColumns {
+  const ncol = regular ? 5 : 6;
+  if (blob.byteLength !== n * 8 * ncol) throw new Error(`bar chunk has ${blob.byteLength} bytes, expected ${n * 8 * ncol}`);
+  let f: Float64Array;
+  if (blob.byteOffset % 8 === 0) f = new Float64Array(blob.buffer, blob.byteOffset, n * ncol);
+  else {
+    f = new Float64Array(n * ncol);
+    new Uint8Array(f.buffer).set(blob);
+  }
+  let openTime: Float64Array;
+  let at = 0;
+  if (regular) {
+    openTime = new Float64Array(n);
+    for (let i = 0; i < n; i++) openTime[i] = firstT + i * stepMs;
+  } else {
+    openTime = f.subarray(0, n);
+    at = n;
+  }
   return {
     length: n,
-    openTime: f.subarray(0, n),
-    open: f.subarray(n, 2 * n),
-    high: f.subarray(2 * n, 3 * n),
-    low: f.subarray(3 * n, 4 * n),
-    close: f.subarray(4 * n, 5 * n),
-    volume: f.subarray(5 * n, 6 * n),
+    openTime,
+    open: f.subarray(at, at + n),
+    high: f.subarray(at + n, at + 2 * n),
+    low: f.subarray(at + 2 * n, at + 3 * n),
+    close: f.subarray(at + 3 * n, at + 4 * n),
+    volume: f.subarray(at + 4 * n, at + 5 * n),
   };
 }
 

@@ -37,6 +37,8 @@ const MIGRATIONS: readonly Migration[] = [
           n           INTEGER NOT NULL,
           first_t     INTEGER NOT NULL,
           last_t      INTEGER NOT NULL,
+          -- 1: bars on consecutive grid slots, openTime column omitted (see bar-codec.ts).
+          regular     INTEGER NOT NULL,
           data        BLOB NOT NULL,
           PRIMARY KEY (series_id, chunk_start)
         ) WITHOUT ROWID;
@@ -44,6 +46,8 @@ const MIGRATIONS: readonly Migration[] = [
     },
   },
 ];
+
+type ChunkRow = { chunk_start: number; n: number; first_t: number; regular: number; data: Buffer };
 
 type SeriesRow = {
   id: number;
@@ -80,8 +84,14 @@ export class SqliteBarStore implements BarStore {
     try {
       // Range reads straight from the mapped file: no copy through SQLite's page cache.
       db.pragma('mmap_size = 1073741824');
-      migrate(db, 'bars', MIGRATIONS);
+      if (db.readonly) {
+        const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bar_series'").get();
+        if (!has) throw new UserError(`no bars are stored in "${file}" yet; import, fetch or synth some first`);
+      } else {
+        migrate(db, 'bars', MIGRATIONS);
+      }
     } catch (e) {
+      if (e instanceof UserError) throw e;
       throw dbError(file, e);
     }
     this.st = {
@@ -90,14 +100,14 @@ export class SqliteBarStore implements BarStore {
       newSeries: db.prepare<[string, string, string, number]>(
         'INSERT INTO bar_series (instrument, timeframe, source, synthetic, count, first, last) VALUES (?, ?, ?, ?, 0, 0, 0)',
       ),
-      chunk: db.prepare<[number, number], { n: number; data: Buffer }>('SELECT n, data FROM bar_chunks WHERE series_id = ? AND chunk_start = ?'),
-      chunks: db
-        .prepare<[number, number, number], [number, number, Buffer]>(
-          'SELECT chunk_start, n, data FROM bar_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start < ? ORDER BY chunk_start',
-        )
-        .raw(),
-      putChunk: db.prepare<[number, number, number, number, number, Buffer]>(
-        'INSERT OR REPLACE INTO bar_chunks (series_id, chunk_start, n, first_t, last_t, data) VALUES (?, ?, ?, ?, ?, ?)',
+      chunk: db.prepare<[number, number], ChunkRow>(
+        'SELECT chunk_start, n, first_t, regular, data FROM bar_chunks WHERE series_id = ? AND chunk_start = ?',
+      ),
+      chunks: db.prepare<[number, number, number], ChunkRow>(
+        'SELECT chunk_start, n, first_t, regular, data FROM bar_chunks WHERE series_id = ? AND chunk_start >= ? AND chunk_start < ? ORDER BY chunk_start',
+      ),
+      putChunk: db.prepare<[number, number, number, number, number, number, Buffer]>(
+        'INSERT OR REPLACE INTO bar_chunks (series_id, chunk_start, n, first_t, last_t, regular, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       delChunk: db.prepare<[number, number]>('DELETE FROM bar_chunks WHERE series_id = ? AND chunk_start = ?'),
       totals: db.prepare<[number], { count: number | null; first: number | null; last: number | null }>(
@@ -121,7 +131,8 @@ export class SqliteBarStore implements BarStore {
           this.st.newSeries.run(key.instrument, key.timeframe, meta.source, meta.synthetic ? 1 : 0);
           row = this.st.series.get(key.instrument, key.timeframe)!;
         }
-        const span = chunkSpan(key.timeframe);
+        const step = timeframeMs(key.timeframe);
+        const span = CHUNK_BARS * step;
         let inserted = 0, updated = 0, unchanged = 0;
         const t = bars.openTime;
         let i = 0;
@@ -132,22 +143,24 @@ export class SqliteBarStore implements BarStore {
           while (j < bars.length && t[j]! < end) j++;
           const old = this.st.chunk.get(row.id, start);
           if (!old) {
-            this.st.putChunk.run(row.id, start, j - i, t[i]!, t[j - 1]!, encodeChunk(bars, i, j));
+            this.putChunk(row.id, start, bars, i, j, step);
             inserted += j - i;
           } else {
-            const m = mergeChunk(decodeChunk(old.data, old.n), bars, i, j);
+            const m = mergeChunk(decodeRow(old, step), bars, i, j);
             inserted += m.inserted;
             updated += m.updated;
             unchanged += m.unchanged;
-            if (m.inserted + m.updated > 0) {
-              this.st.putChunk.run(row.id, start, m.bars.length, m.bars.openTime[0]!, m.bars.openTime[m.bars.length - 1]!, encodeChunk(m.bars, 0, m.bars.length));
-            }
+            if (m.inserted + m.updated > 0) this.putChunk(row.id, start, m.bars, 0, m.bars.length, step);
           }
           i = j;
         }
         if (inserted + updated > 0) {
-          const source = mergeSource(row.source, meta.source);
-          this.refreshTotals(row.id, source, row.synthetic === 1 || meta.synthetic === true);
+          // Totals move incrementally: bars only get added or replaced here, never removed.
+          const count = row.count + inserted;
+          const first = row.count === 0 ? t[0]! : Math.min(row.first, t[0]!);
+          const last = row.count === 0 ? t[bars.length - 1]! : Math.max(row.last, t[bars.length - 1]!);
+          const synthetic = row.synthetic === 1 || meta.synthetic === true;
+          this.st.setTotals.run(count, first, last, mergeSource(row.source, meta.source), synthetic ? 1 : 0, row.id);
         }
         return { inserted, updated, unchanged };
       }).immediate(),
@@ -181,10 +194,12 @@ export class SqliteBarStore implements BarStore {
         const from = range.from ?? MIN_T;
         const to = range.to ?? MAX_T;
         if (from >= to) return 0;
-        const span = chunkSpan(row.timeframe as Timeframe);
+        const step = timeframeMs(row.timeframe as Timeframe);
+        const span = CHUNK_BARS * step;
         let removed = 0;
-        for (const [start, n, data] of this.st.chunks.all(row.id, Math.floor(from / span) * span, to)) {
-          const c = decodeChunk(data, n);
+        for (const chunk of this.st.chunks.all(row.id, Math.floor(from / span) * span, to)) {
+          const { chunk_start: start, n } = chunk;
+          const c = decodeRow(chunk, step);
           const lo = lowerBound(c.openTime, from);
           const hi = lowerBound(c.openTime, to);
           if (hi === lo) continue;
@@ -198,7 +213,7 @@ export class SqliteBarStore implements BarStore {
             kept[col].set(c[col].subarray(0, lo), 0);
             kept[col].set(c[col].subarray(hi), lo);
           }
-          this.st.putChunk.run(row.id, start, kept.length, kept.openTime[0]!, kept.openTime[kept.length - 1]!, encodeChunk(kept, 0, kept.length));
+          this.putChunk(row.id, start, kept, 0, kept.length, step);
         }
         if (removed > 0) this.refreshTotals(row.id, row.source, row.synthetic === 1);
         return removed;
@@ -238,14 +253,15 @@ export class SqliteBarStore implements BarStore {
     const from = range.from ?? MIN_T;
     const to = range.to ?? MAX_T;
     if (from >= to) return allocBarColumns(0);
-    const span = chunkSpan(row.timeframe as Timeframe);
+    const step = timeframeMs(row.timeframe as Timeframe);
+    const span = CHUNK_BARS * step;
     const rows = this.st.chunks.all(row.id, Math.floor(from / span) * span, to);
     // Pass 1: the bounds of the wanted bars inside each chunk (only the end chunks are partial).
     const parts: { c: BarColumns; lo: number; hi: number }[] = [];
     let total = 0;
     for (let k = 0; k < rows.length; k++) {
-      const [, n, data] = rows[k]!;
-      const c = decodeChunk(data, n);
+      const n = rows[k]!.n;
+      const c = decodeRow(rows[k]!, step);
       let lo = 0, hi = n;
       if (c.openTime[0]! < from) lo = lowerBound(c.openTime, from);
       if (c.openTime[n - 1]! >= to) hi = lowerBound(c.openTime, to);
@@ -267,6 +283,11 @@ export class SqliteBarStore implements BarStore {
       at += hi - lo;
     }
     return out;
+  }
+
+  private putChunk(seriesId: number, start: number, c: BarColumns, from: number, to: number, step: number): void {
+    const { blob, regular } = encodeChunk(c, from, to, step);
+    this.st.putChunk.run(seriesId, start, to - from, c.openTime[from]!, c.openTime[to - 1]!, regular ? 1 : 0, blob);
   }
 
   private refreshTotals(id: number, source: string, synthetic: boolean): void {
@@ -328,8 +349,8 @@ export function openBarStore(home: string, opts: { readonly?: boolean } = {}): S
 
 const COLS = ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const;
 
-function chunkSpan(tf: Timeframe): number {
-  return CHUNK_BARS * timeframeMs(tf);
+function decodeRow(r: ChunkRow, step: number): BarColumns {
+  return decodeChunk(r.data, r.n, r.regular === 1, r.first_t, step);
 }
 
 /** Missing grid slots between consecutive bars, and how many runs they form. */
@@ -424,7 +445,7 @@ function checkBars(c: BarColumns): void {
     const ti = t[i]!;
     if (!Number.isSafeInteger(ti)) throw new UserError(`bar ${i}: openTime ${ti} is not an integer epoch ms`);
     if (i > 0 && ti <= t[i - 1]!) throw new UserError(`bar ${i}: openTime ${ti} is not after the previous bar's ${t[i - 1]} (bars must be ascending and unique)`);
-    if (!Number.isFinite(o[i]! + h[i]! + l[i]! + cl[i]! + v[i]!)) throw new UserError(`bar ${i} (openTime ${ti}): a value is not a finite number`);
+    if (!(Number.isFinite(o[i]!) && Number.isFinite(h[i]!) && Number.isFinite(l[i]!) && Number.isFinite(cl[i]!) && Number.isFinite(v[i]!))) throw new UserError(`bar ${i} (openTime ${ti}): a value is not a finite number`);
   }
 }
 

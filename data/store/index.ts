@@ -3,3 +3,4 @@ export { openDatabase, migrate, dbError, type Db, type Migration, type OpenOptio
 export { SqliteBarStore, openBarStore, countGaps, CHUNK_BARS, type SeriesSummary } from './bar-store.js';
 export { BarHasher, hashBars, BYTES_PER_BAR } from './bar-codec.js';
 export { gridOffsetMs, isOnGrid, gridFloor } from './bar-grid.js';
+export { parseSeriesKey } from './bar-series-key.js';

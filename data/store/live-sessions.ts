@@ -57,6 +57,15 @@ export class LiveSessions {
       FROM session_fills WHERE session_id = ? ORDER BY seq`).all(sessionId) as SessionFill[]);
   }
 
+  /** A closed trade of the session (ClosedTrade as JSON), for `live diff`. */
+  addTrade(sessionId: string, trade: object): void {
+    this.db.prepare('INSERT INTO session_trades (session_id, trade) VALUES (?, ?)').run(sessionId, JSON.stringify(trade));
+  }
+
+  trades<T>(sessionId: string): T[] {
+    return (this.db.prepare('SELECT trade FROM session_trades WHERE session_id = ? ORDER BY seq').all(sessionId) as { trade: string }[]).map((r) => JSON.parse(r.trade) as T);
+  }
+
   /** Queues a control command for a running session (the CLI and the bot are separate processes). */
   enqueue(sessionId: string, command: ControlCommand): void {
     this.db.prepare('INSERT INTO session_controls (session_id, command, at) VALUES (?, ?, ?)').run(sessionId, command, this.now());

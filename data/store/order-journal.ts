@@ -163,6 +163,11 @@ const MIGRATIONS = [
           fee REAL NOT NULL,
           time INTEGER NOT NULL
         );
+        CREATE TABLE session_trades (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          session_id TEXT NOT NULL,
+          trade TEXT NOT NULL
+        );
         CREATE TABLE session_controls (
           session_id TEXT NOT NULL,
           seq INTEGER PRIMARY KEY AUTOINCREMENT,

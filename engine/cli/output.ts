@@ -40,5 +40,6 @@ export function formatNumber(v: number): string {
   const a = Math.abs(v);
   if (a >= 1000) return v.toFixed(2);
   if (a >= 1) return v.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
+  if (a < 1e-4) return v.toExponential(3);
   return v.toPrecision(6).replace(/0+$/, '').replace(/\.$/, '');
 }

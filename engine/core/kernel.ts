@@ -7,7 +7,7 @@ import type { ParamDecls, ParamValue, ParamValues } from '../api/params.js';
 import type { BarHistory } from './bar-history.js';
 import { Ledger, type PositionState } from './ledger.js';
 import { sequentialOrderIds, type OrderIdSource } from './order-ids.js';
-import { validateOrderSpec } from './order-validation.js';
+import { makeOrder, validateOrderSpec } from './order-validation.js';
 
 /** An input to the kernel. Drivers (backtest loop, live queue) turn their sources into these. */
 export type KernelEvent =
@@ -78,10 +78,12 @@ export class Kernel implements BrokerSink {
   private readonly queue: Queued[] = [];
   private inHandler = false;
   private readonly hasOnFill: boolean;
+  private readonly broker: Broker;
   private readonly hasOnUpdate: boolean;
 
   constructor(readonly opts: KernelOptions) {
     this.strategy = opts.strategy;
+    this.broker = opts.broker;
     this.ledger = new Ledger(opts.cash);
     const finest = new Map<InstrumentId, number>();
     for (const s of opts.series) {
@@ -147,7 +149,7 @@ export class Kernel implements BrokerSink {
     this.currentBar = bar;
     s.history.push(bar);
     if (s.isExec) {
-      this.opts.broker.onBar(bar);
+      this.broker.onBar(bar);
       s.position.mark = bar.close;
       if (this.queue.length !== 0) this.drain();
     }
@@ -158,12 +160,10 @@ export class Kernel implements BrokerSink {
       if (v !== v && ind.ready) this.nanIndicator(ind, s);
     }
     if (!this.warm && !this.checkWarm()) return;
+    // No try/finally: a throwing strategy ends the run (the driver reports it).
     this.inHandler = true;
-    try {
-      this.strategy.onBar(bar, this.state, this.ctx as unknown as Context<ParamDecls>);
-    } finally {
-      this.inHandler = false;
-    }
+    this.strategy.onBar(bar, this.state, this.ctx as unknown as Context<ParamDecls>);
+    this.inHandler = false;
     if (this.queue.length !== 0) this.drain();
   }
 
@@ -288,7 +288,10 @@ class KernelContext {
   private readonly ids: OrderIdSource;
   private readonly primaryPos: PositionState;
   private readonly known: Set<InstrumentId>;
-  private open: readonly Order[] = [];
+  /** Open orders, mutated in place; strategies get a snapshot taken only when it changed. */
+  private readonly open: Order[] = [];
+  private snapshot: readonly Order[] = [];
+  private dirty = false;
 
   constructor(kernel: Kernel, opts: KernelOptions) {
     this.kernel = kernel;
@@ -314,7 +317,11 @@ class KernelContext {
     return this.kernel.ledger.equity();
   }
   get openOrders(): readonly Order[] {
-    return this.open;
+    if (this.dirty) {
+      this.snapshot = Object.freeze(this.open.slice());
+      this.dirty = false;
+    }
+    return this.snapshot;
   }
 
   indicator<I extends Indicator>(ind: I, series: SeriesRef = 0): I {
@@ -352,14 +359,14 @@ class KernelContext {
     validateOrderSpec(spec);
     const now = this.clock.now();
     const id = this.ids.next(spec, instrument, now);
-    const order: Order = { ...spec, id, instrument, timeInForce: spec.timeInForce ?? 'GTC', role: 'signal', submittedAt: now };
+    const order = makeOrder(spec, id, instrument, 'signal', now);
     this.kernel.counters.ordersSubmitted++;
     this.broker.submit(order);
     return id;
   }
 
   cancel(id: string): void {
-    if (!this.open.some((o) => o.id === id)) return;
+    if (!this.open.some((o) => o.id === id)) return; // already done: nothing to cancel
     this.broker.cancel(id, this.clock.now());
   }
 
@@ -370,16 +377,26 @@ class KernelContext {
     this.broker.replace(id, changes, this.clock.now());
   }
 
-  /** Keeps openOrders current (copy-on-write, so a strategy iterating it is never disturbed). */
+  /** Keeps openOrders current (a strategy iterating a snapshot is never disturbed). */
   applyUpdate(u: OrderUpdate): void {
-    const i = this.open.findIndex((o) => o.id === u.order.id);
+    const open = this.open;
+    const id = u.order.id;
+    let i = -1;
+    for (let j = 0; j < open.length; j++) {
+      if (open[j]!.id === id) {
+        i = j;
+        break;
+      }
+    }
     const live = u.status === 'open' || u.status === 'partially-filled';
     if (live) {
-      if (i < 0) this.open = [...this.open, u.order];
-      else if (this.open[i] !== u.order) this.open = this.open.map((o, j) => (j === i ? u.order : o));
+      if (i < 0) open.push(u.order);
+      else if (open[i] === u.order) return;
+      else open[i] = u.order;
     } else if (i >= 0) {
-      this.open = this.open.filter((_, j) => j !== i);
-    }
+      open.splice(i, 1);
+    } else return;
+    this.dirty = true;
   }
 
   private unknownInstrument(instrument: string): UserError {

@@ -44,7 +44,8 @@ export class Ledger {
   readonly positions: PositionState[] = [];
   private readonly byId = new Map<InstrumentId, PositionState>();
 
-  constructor(cash: number) {
+  /** `recordTrades: false` for a ledger that only checks funds (the simulated exchange's). */
+  constructor(cash: number, private readonly recordTrades = true) {
     this.cash = cash;
   }
 
@@ -75,9 +76,11 @@ export class Ledger {
     return g;
   }
 
+  /** Positions currently open (kept on every fill, so inMarket is O(1)). */
+  private openCount = 0;
+
   inMarket(): boolean {
-    for (let i = 0; i < this.positions.length; i++) if (this.positions[i]!.size !== 0) return true;
-    return false;
+    return this.openCount > 0;
   }
 
   apply(f: Fill): void {
@@ -100,7 +103,7 @@ export class Ledger {
     const dir = p.size > 0 ? 1 : -1;
     const fees = entryFee + exitFee;
     const pnl = (f.price - p.entryPrice) * closeAmt * dir - fees;
-    this.trades.push({
+    if (this.recordTrades) this.trades.push({
       instrument: f.instrument,
       direction: dir > 0 ? 'long' : 'short',
       size: closeAmt,
@@ -128,6 +131,7 @@ export class Ledger {
 
   private open(p: PositionState, q: number, price: number, fee: number, time: EpochMs, orderId: string): void {
     if (p.size === 0) {
+      this.openCount++;
       p.entryPrice = price;
       p.entryTime = time;
       p.entryOrderId = orderId;
@@ -143,6 +147,7 @@ export class Ledger {
   }
 
   private flat(p: PositionState): void {
+    if (p.size !== 0) this.openCount--;
     p.size = 0;
     p.entryPrice = NaN;
     p.entryFees = 0;

@@ -1,5 +1,6 @@
 import { UserError } from '../domain/index.js';
-import type { OrderSpec } from '../ports/index.js';
+import type { InstrumentId, EpochMs } from '../domain/index.js';
+import type { Order, OrderRole, OrderSpec } from '../ports/index.js';
 
 const TYPES = new Set(['market', 'limit', 'stop', 'stop-limit', 'trailing-stop']);
 
@@ -33,4 +34,29 @@ export function validateOrderSpec(o: OrderSpec): void {
   }
   if (o.stopLoss !== undefined) positive('stopLoss', o.stopLoss);
   if (o.takeProfit !== undefined) positive('takeProfit', o.takeProfit);
+}
+
+/**
+ * Builds an Order from a spec. Written out field by field: V8 (Node 20) takes a slow path for
+ * `{ ...spec, more }` that costs microseconds per order.
+ */
+export function makeOrder(spec: OrderSpec, id: string, instrument: InstrumentId, role: OrderRole, submittedAt: EpochMs, parentId?: string): Order {
+  return {
+    type: spec.type,
+    side: spec.side,
+    size: spec.size,
+    instrument,
+    limitPrice: spec.limitPrice,
+    stopPrice: spec.stopPrice,
+    trail: spec.trail,
+    timeInForce: spec.timeInForce ?? 'GTC',
+    stopLoss: spec.stopLoss,
+    takeProfit: spec.takeProfit,
+    trailingStop: spec.trailingStop,
+    tag: spec.tag,
+    id,
+    role,
+    parentId,
+    submittedAt,
+  };
 }

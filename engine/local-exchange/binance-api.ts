@@ -20,6 +20,8 @@ export type ApiContext = {
   readonly engine: MatchingEngine;
   readonly clock: ExchangeClock;
   readonly secrets: ReadonlyMap<string, string>;
+  /** Whether klines include the forming bar (Binance: yes). */
+  readonly klinesIncludeForming: boolean;
   /** Called when POST /api/v3/order stored an order. */
   readonly onOrderStored: (o: ExchangeOrder) => void;
 };
@@ -239,7 +241,12 @@ function klines(ctx: ApiContext, p: Readonly<Record<string, string>>): unknown[]
   const startTime = intParam(p, 'startTime');
   const endTime = intParam(p, 'endTime');
   const limit = limitParam(p, 500, 1000);
-  const cur = series.barIndex;
+  // The last bar whose bucket may be served: the forming one, or the last closed one when asked to omit it.
+  let cur = series.barIndex;
+  if (!ctx.klinesIncludeForming && cur >= 0) {
+    const formingBucket = Math.floor(series.bars.openTime[cur]! / ivMs) * ivMs;
+    while (cur >= 0 && Math.floor(series.bars.openTime[cur]! / ivMs) * ivMs === formingBucket) cur--;
+  }
   if (cur < 0) return [];
   const ot = series.bars.openTime;
   // Index of the first bar with openTime >= t.
@@ -405,6 +412,20 @@ const ROUTES: Readonly<Record<string, Route>> = {
     run: (ctx, req) => {
       const sym = req.params['symbol'] !== undefined ? requireSymbol(ctx, req.params).id : undefined;
       return ctx.engine.orders.filter((o) => isOpen(o) && (sym === undefined || o.symbol === sym)).map(orderQuery);
+    },
+  },
+  'DELETE /api/v3/openOrders': {
+    weight: 1,
+    signed: true,
+    run: (ctx, req, now) => {
+      const s = requireSymbol(ctx, req.params);
+      const open = ctx.engine.orders.filter((o) => o.symbol === s.id && isOpen(o));
+      // Binance answers -2011 when there is nothing to cancel.
+      if (open.length === 0) throw binanceErrors.unknownOrderCancel();
+      return open.map((o) => {
+        ctx.engine.cancel(o, now);
+        return { ...orderResult(o), origClientOrderId: o.clientOrderId, clientOrderId: `cancel-${o.orderId}`, transactTime: now };
+      });
     },
   },
   'GET /api/v3/allOrders': {

@@ -11,6 +11,7 @@ export class BinanceError extends Error {
 
 export const binanceErrors = {
   unknown: () => new BinanceError(500, -1000, 'An unknown error occured while processing the request.'),
+  backendTimeout: () => new BinanceError(503, -1007, 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.'),
   tooManyRequests: (retryAfterSec: number) =>
     new BinanceError(429, -1003, 'Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.', { 'Retry-After': String(retryAfterSec) }),
   banned: (untilMs: number, retryAfterSec: number) =>

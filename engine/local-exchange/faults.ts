@@ -9,6 +9,8 @@ export type Fault =
   | { readonly kind: 'acceptThenDelay'; readonly delayMs: number }
   /** Process the request, then answer HTTP 500 with a non-JSON body. */
   | { readonly kind: 'storeThen500' }
+  /** Process the request, then answer 503 -1007 "Timeout waiting for response from backend server…" (status unknown). */
+  | { readonly kind: 'storeThen1007' }
   /** Do not process; answer 429, -1003, with `Retry-After: retryAfterSec`. */
   | { readonly kind: 'rateLimit'; readonly retryAfterSec: number }
   /** Do not process; ban the client: every request for `periodMs` gets 418, -1003 "IP banned until <ms>". */
@@ -23,7 +25,7 @@ export type Fault =
 export type FaultKind = Fault['kind'];
 
 export const FAULT_KINDS: readonly FaultKind[] = [
-  'acceptThenDrop', 'acceptThenDelay', 'storeThen500', 'rateLimit', 'ban', 'dropUnprocessed', 'reset', 'timestampRejected',
+  'acceptThenDrop', 'acceptThenDelay', 'storeThen500', 'storeThen1007', 'rateLimit', 'ban', 'dropUnprocessed', 'reset', 'timestampRejected',
 ];
 
 /** Which requests a fault applies to. Omitted fields match anything. */

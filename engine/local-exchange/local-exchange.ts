@@ -111,8 +111,24 @@ export async function startLocalExchange(opts: LocalExchangeOptions): Promise<Lo
     bySymbol.set(src.symbol, s);
     engine.addSymbol(s);
   }
-  const primary = [...bySymbol.values()][0]!;
-  const start = opts.startTime ?? primary.series.bars.openTime[0]!;
+  let primary = [...bySymbol.values()][0]!;
+  let start = opts.startTime ?? primary.series.bars.openTime[0]!;
+  if (opts.rebaseToNow) {
+    // Shift by whole units of the largest timeframe so every series stays on its UTC grid.
+    const unit = Math.max(...[...bySymbol.values()].map((s) => s.series.tfMs));
+    const nowMs = Math.floor(wall()) + (opts.skewMs ?? 0);
+    const delta = Math.floor((nowMs - start) / unit) * unit;
+    for (const [k, s] of bySymbol) {
+      const b = s.series.bars;
+      const openTime = new Float64Array(b.length);
+      for (let i = 0; i < b.length; i++) openTime[i] = b.openTime[i]! + delta;
+      const shifted: ExchangeSymbol = { ...s, series: new ReplaySeries(s.series.timeframe, { ...b, openTime }) };
+      bySymbol.set(k, shifted);
+      engine.addSymbol(shifted);
+    }
+    primary = [...bySymbol.values()][0]!;
+    start = Math.max(start + delta, nowMs);
+  }
   const clock = new ExchangeClock(wall, start, opts.skewMs ?? 0, opts.speed ?? 0);
   const secrets = new Map<string, string>();
   for (const k of opts.apiKeys ?? []) secrets.set(k.key, k.secret);
@@ -128,7 +144,9 @@ export async function startLocalExchange(opts: LocalExchangeOptions): Promise<Lo
   let ordersTen = { bucket: -1, n: 0 };
   let ordersDay = { bucket: -1, n: 0 };
 
-  const ctx: ApiContext = { engine, clock, secrets, onOrderStored: () => { ordersStored++; } };
+  const maxLog = opts.maxRequestLog ?? 100_000;
+  const weightLimit = opts.weightLimitPerMinute ?? 6000;
+  const ctx: ApiContext = { engine, clock, secrets, klinesIncludeForming: opts.klinesIncludeForming ?? true, onOrderStored: () => { ordersStored++; } };
 
   const sync = (): void => {
     const t = clock.replayTime();
@@ -290,6 +308,7 @@ export async function startLocalExchange(opts: LocalExchangeOptions): Promise<Lo
     delete logged['signature'];
     const entry: RequestLogEntry = { method, path, params: logged, apiKey, status: 0, code: undefined, fault: fault?.kind, at: arrival };
     requests.push(entry);
+    if (requests.length > maxLog) requests.splice(0, requests.length - maxLog);
     const isOrderPost = method === 'POST' && path === '/api/v3/order';
     if (isOrderPost) {
       orderPosts++;
@@ -297,7 +316,8 @@ export async function startLocalExchange(opts: LocalExchangeOptions): Promise<Lo
       if (cid !== undefined) postsByCid.set(cid, (postsByCid.get(cid) ?? 0) + 1);
     }
 
-    const headers: Record<string, string> = { 'X-MBX-USED-WEIGHT-1M': String(usedWeight(routeWeight(method, path))) };
+    const used = usedWeight(routeWeight(method, path));
+    const headers: Record<string, string> = { 'X-MBX-USED-WEIGHT-1M': String(used) };
     const fail = (e: BinanceError): void => {
       entry.status = e.httpStatus;
       entry.code = e.code;
@@ -314,6 +334,7 @@ export async function startLocalExchange(opts: LocalExchangeOptions): Promise<Lo
       bannedUntil = undefined;
     }
     if (fault?.kind === 'timestampRejected') return fail(binanceErrors.timestampBehind());
+    if (used > weightLimit) return fail(binanceErrors.tooManyRequests(Math.ceil((60_000 - (arrival % 60_000)) / 1000)));
 
     sync();
     let status: number;
@@ -339,6 +360,7 @@ export async function startLocalExchange(opts: LocalExchangeOptions): Promise<Lo
       send(res, 500, '<html><body><h1>500 Internal Server Error</h1></body></html>', headers, 'text/html');
       return;
     }
+    if (fault?.kind === 'storeThen1007') return fail(binanceErrors.backendTimeout());
     entry.status = status;
     if (fault?.kind === 'acceptThenDelay') {
       later(fault.delayMs, () => send(res, status, body, headers));

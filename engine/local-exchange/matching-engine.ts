@@ -61,6 +61,8 @@ export class MatchingEngine {
   readonly orders: ExchangeOrder[] = [];
   readonly trades: ExchangeFill[] = [];
   private readonly byId = new Map<number, ExchangeOrder>();
+  /** Resting orders, oldest first (Set iteration follows insertion order). */
+  private readonly resting = new Set<ExchangeOrder>();
   private nextOrderId = 1_000_001;
   private nextTradeId = 5_000_001;
 
@@ -105,8 +107,8 @@ export class MatchingEngine {
   place(req: NewOrder, now: EpochMs): ExchangeOrder {
     const s = this.symbol(req.symbol);
     // Binance: a client order id is unique among OPEN orders only; a closed order's id may be reused.
-    for (const o of this.orders) {
-      if (o.clientOrderId === req.clientOrderId && isOpen(o)) throw binanceErrors.duplicateOrder();
+    for (const o of this.resting) {
+      if (o.clientOrderId === req.clientOrderId) throw binanceErrors.duplicateOrder();
     }
     const current = s.series.price();
     if (current === undefined) throw new BinanceError(400, -1013, 'Market is closed.');
@@ -158,6 +160,7 @@ export class MatchingEngine {
       order.status = OrderStatus.EXPIRED;
     } else {
       order.locked = needed;
+      this.resting.add(order);
       const b = this.balance(fundAsset);
       b.free = round8(b.free - needed);
       b.locked = round8(b.locked + needed);
@@ -170,6 +173,7 @@ export class MatchingEngine {
     if (!o || !isOpen(o)) throw binanceErrors.unknownOrderCancel();
     const s = this.symbol(o.symbol);
     this.unlock(o, s);
+    this.resting.delete(o);
     o.status = OrderStatus.CANCELED;
     o.updateTime = now;
     return o;
@@ -177,8 +181,8 @@ export class MatchingEngine {
 
   /** The path moved to `price` on `symbol`: fill every resting limit order it reaches, oldest first. */
   onTick(s: ExchangeSymbol, price: number, now: EpochMs): void {
-    for (const o of this.orders) {
-      if (o.symbol !== s.id || !isOpen(o) || o.type !== 'LIMIT') continue;
+    for (const o of this.resting) {
+      if (o.symbol !== s.id) continue;
       const reached = o.side === 'BUY' ? price <= o.price + EPS : price >= o.price - EPS;
       if (reached) {
         this.unlock(o, s);
@@ -228,5 +232,6 @@ export class MatchingEngine {
     o.cummulativeQuoteQty = round8(o.cummulativeQuoteQty + quoteQty);
     o.status = OrderStatus.FILLED;
     o.updateTime = now;
+    this.resting.delete(o);
   }
 }

@@ -53,6 +53,17 @@ export type LocalExchangeOptions = {
   readonly speed?: number;
   /** Replay start (a bar open time); default the first bar of the first series. */
   readonly startTime?: EpochMs;
+  /**
+   * Shift every bar time by the same whole number of (largest) timeframes so that the replay starts at the
+   * current wall-clock time: with speed 1 bars then close in real time, as on a real exchange (practice mode).
+   */
+  readonly rebaseToNow?: boolean;
+  /** Whether klines include the forming (current, unclosed) bar, as Binance does. Default true. */
+  readonly klinesIncludeForming?: boolean;
+  /** REQUEST_WEIGHT limit per minute; above it requests get 429 -1003 until the minute ends (Binance: 6000). */
+  readonly weightLimitPerMinute?: number;
+  /** Request log entries kept (oldest dropped first). Default 100 000. */
+  readonly maxRequestLog?: number;
   /** Initial server clock skew in ms (server time = wall clock + skew). */
   readonly skewMs?: number;
   /** Wall clock; default Date.now. */

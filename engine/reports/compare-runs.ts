@@ -32,8 +32,13 @@ export type RunComparison = {
   readonly metrics: readonly { readonly key: string; readonly label: string; readonly values: readonly (number | null)[]; readonly deltas: readonly (number | null)[] }[];
   /** Parameters whose values differ between runs (missing = null). */
   readonly paramDifferences: readonly { readonly name: string; readonly values: readonly (number | string | boolean | null)[] }[];
-  /** Data series (instrument + timeframe) whose content hash, range or presence differ. */
-  readonly dataDifferences: readonly { readonly series: string; readonly hashes: readonly (string | null)[]; readonly ranges: readonly (string | null)[] }[];
+  /** Data series (instrument + timeframe) whose content hash, range, synthetic flag or presence differ. */
+  readonly dataDifferences: readonly {
+    readonly series: string;
+    readonly hashes: readonly (string | null)[];
+    readonly ranges: readonly (string | null)[];
+    readonly synthetic: readonly (boolean | null)[];
+  }[];
   /** Run 0 against each other run. */
   readonly trades: readonly TradeDiff[];
 };
@@ -78,9 +83,10 @@ export async function compareRuns(reports: readonly Report[]): Promise<RunCompar
         series,
         hashes: slices.map((s) => s?.hash ?? null),
         ranges: slices.map((s) => (s ? `${new Date(s.from).toISOString()} → ${new Date(s.to).toISOString()} (${s.count})` : null)),
+        synthetic: slices.map((s) => s?.synthetic ?? null),
       };
     })
-    .filter((d) => new Set(d.hashes).size > 1 || new Set(d.ranges).size > 1);
+    .filter((d) => new Set(d.hashes).size > 1 || new Set(d.ranges).size > 1 || new Set(d.synthetic).size > 1);
 
   const trades = reports.slice(1).map((b) => diffTrades(dfd, reports[0]!, b));
   return {
@@ -189,9 +195,10 @@ export function renderComparison(c: RunComparison, maxTrades = 20): string {
     out.push('Data differences (content hash / range):');
     for (const d of c.dataDifferences) {
       out.push(`  ${d.series}`);
-      d.hashes.forEach((h, i) => out.push(`    ${names[i]}: ${h === null ? '(not used)' : `${h.slice(0, 16)}  ${d.ranges[i]}`}`));
+      d.hashes.forEach((h, i) =>
+        out.push(`    ${names[i]}: ${h === null ? '(not used)' : `${h.slice(0, 16)}  ${d.ranges[i]}${d.synthetic[i] ? '  SYNTHETIC' : ''}`}`));
     }
-  } else out.push('Data: identical (same series, ranges and content hashes)');
+  } else out.push('Data: identical (same series, ranges, content hashes and synthetic flags)');
   for (const t of c.trades) {
     const bi = c.runs.findIndex((r) => r.runId === t.runB);
     const B = names[bi] ?? 'B';

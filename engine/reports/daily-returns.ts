@@ -18,15 +18,17 @@ export type DailyReturns = {
 export function dailyReturns(time: ArrayLike<EpochMs>, equity: ArrayLike<number>): DailyReturns {
   const n = Math.min(time.length, equity.length);
   const closes: number[] = [];
-  let lastDay = NaN;
+  let dayStart = Infinity, dayEnd = -Infinity, last = NaN;
   for (let i = 0; i < n; i++) {
-    const day = Math.floor(time[i]! / DAY_MS);
-    if (day === lastDay) closes[closes.length - 1] = equity[i]!;
-    else {
-      closes.push(equity[i]!);
-      lastDay = day;
+    const t = time[i]!;
+    if (t >= dayEnd || t < dayStart) {
+      if (i > 0) closes.push(last);
+      dayStart = Math.floor(t / DAY_MS) * DAY_MS;
+      dayEnd = dayStart + DAY_MS;
     }
+    last = equity[i]!;
   }
+  if (n > 0) closes.push(last);
   const dayCloses = Float64Array.from(closes);
   const returns = new Float64Array(Math.max(0, dayCloses.length - 1));
   for (let i = 1; i < dayCloses.length; i++) returns[i - 1] = dayCloses[i]! / dayCloses[i - 1]! - 1;

@@ -11,9 +11,7 @@ export type DrawdownPeriod = {
 };
 
 export type Drawdowns = {
-  /** 1 − equity / running peak at every point (≥ 0). */
-  readonly ddFrac: Float64Array;
-  /** max(ddFrac) (≥ 0). */
+  /** Deepest drawdown, max over points of 1 − equity / running peak (≥ 0). */
   readonly maxFrac: number;
   readonly periods: readonly DrawdownPeriod[];
 };
@@ -26,7 +24,6 @@ export type Drawdowns = {
  */
 export function drawdowns(time: ArrayLike<EpochMs>, equity: ArrayLike<number>): Drawdowns {
   const n = Math.min(time.length, equity.length);
-  const dd = new Float64Array(n);
   const periods: DrawdownPeriod[] = [];
   let peak = -Infinity;
   let maxFrac = 0;
@@ -36,7 +33,6 @@ export function drawdowns(time: ArrayLike<EpochMs>, equity: ArrayLike<number>): 
     const e = equity[i]!;
     if (e >= peak) peak = e;
     const d = peak > 0 ? 1 - e / peak : 0;
-    dd[i] = d;
     if (d > maxFrac) maxFrac = d;
     if (d > 0) {
       if (start < 0) {
@@ -50,5 +46,5 @@ export function drawdowns(time: ArrayLike<EpochMs>, equity: ArrayLike<number>): 
     }
   }
   if (start >= 0) periods.push({ peakIndex: start, endIndex: n - 1, depthFrac: depth, durationMs: time[n - 1]! - time[start]!, recovered: false });
-  return { ddFrac: dd, maxFrac, periods };
+  return { maxFrac, periods };
 }

@@ -11,7 +11,7 @@ export { normalCdf } from './normal-cdf.js';
 export { downsampleIndices } from './downsample.js';
 export { METRIC_LABELS, formatMetric, formatDuration, metricRows, type MetricFormat } from './metric-rows.js';
 export {
-  REPORT_SCHEMA_ID, ReportSchema, RUN_KINDS, type Report, type ReportTrade, type RunKind, type JsonObject, type JsonValue,
+  REPORT_SCHEMA_ID, RUN_KINDS, type Report, type ReportTrade, type RunKind, type JsonObject, type JsonValue,
 } from './report-schema.js';
 export { buildReport, MAX_EQUITY_POINTS, type ReportInput, type BuiltReport } from './build-report.js';
 export { formatJson } from './report-json.js';

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../domain/index.js';
 import { RunIndex, type RunRecord } from '../../data/store/run-index.js';
-import { ReportSchema, type Report } from './report-schema.js';
+import { REPORT_SCHEMA_ID, type Report } from './report-schema.js';
 
 /** Reads and validates a report.json; errors name the file and the field. */
-export function readReport(file: string): Report {
+export async function readReport(file: string): Promise<Report> {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -22,9 +22,10 @@ export function readReport(file: string): Report {
     throw new UserError(`the report "${file}" is not valid JSON: ${(e as Error).message}`);
   }
   const schema = (raw as { schema?: unknown } | null)?.schema;
-  if (typeof schema === 'string' && schema !== 'candlekeep.report/v1') {
+  if (typeof schema === 'string' && schema !== REPORT_SCHEMA_ID) {
     throw new UserError(`the report "${file}" has schema "${schema}", which this Candlekeep cannot read (it reads candlekeep.report/v1)`);
   }
+  const { ReportSchema } = await import('./report-zod.js');
   const parsed = ReportSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -36,17 +37,20 @@ export function readReport(file: string): Report {
 export type LoadedRun = { readonly record: RunRecord; readonly report: Report; readonly file: string };
 
 /** Resolves run references (id, id prefix, hash prefix, `latest`) in the index and loads their reports. */
-export function loadRuns(marketDb: string, refs: readonly string[]): LoadedRun[] {
+export async function loadRuns(marketDb: string, refs: readonly string[]): Promise<LoadedRun[]> {
   const index = RunIndex.open(marketDb);
+  let records;
   try {
-    return refs.map((ref) => {
-      const record = index.resolve(ref);
-      const file = path.join(record.path, 'report.json');
-      return { record, report: readReport(file), file };
-    });
+    records = refs.map((ref) => index.resolve(ref));
   } finally {
     index.close();
   }
+  const out: LoadedRun[] = [];
+  for (const record of records) {
+    const file = path.join(record.path, 'report.json');
+    out.push({ record, report: await readReport(file), file });
+  }
+  return out;
 }
 
 /** The runs in the index, newest first. */

@@ -207,27 +207,25 @@ export function computeMetrics(o: BacktestOutcome): Metrics {
   });
 }
 
-/** Beta of per-bar log returns of equity against the primary series' closes (aligned by index). */
+/**
+ * Beta of per-bar log returns of equity against the primary series' closes (aligned by index):
+ * cov / var with one-pass co-moments (no allocation; a flat equity bar has log return 0).
+ */
 function computeBeta(equity: Float64Array, close: Float64Array): number {
   const n = Math.min(equity.length, close.length);
   if (n < 3) return NaN; // needs at least two returns
-  let sx = 0, sy = 0;
-  const m = n - 1;
-  const xs = new Float64Array(m), ys = new Float64Array(m);
+  let k = 0, mx = 0, my = 0, cxy = 0, vy = 0;
   for (let i = 1; i < n; i++) {
-    const x = Math.log(equity[i]! / equity[i - 1]!);
+    const e0 = equity[i - 1]!, e1 = equity[i]!;
+    const x = e1 === e0 && e0 > 0 ? 0 : Math.log(e1 / e0);
     const y = Math.log(close[i]! / close[i - 1]!);
-    xs[i - 1] = x;
-    ys[i - 1] = y;
-    sx += x;
-    sy += y;
-  }
-  const mx = sx / m, my = sy / m;
-  let cxy = 0, vy = 0;
-  for (let i = 0; i < m; i++) {
-    const dy = ys[i]! - my;
-    cxy += (xs[i]! - mx) * dy;
-    vy += dy * dy;
+    k++;
+    const dx = x - mx;
+    mx += dx / k;
+    const dy = y - my;
+    my += dy / k;
+    cxy += dx * (y - my);
+    vy += dy * (y - my);
   }
   return vy > 0 ? cxy / vy : NaN;
 }

@@ -61,7 +61,9 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export function renderHtml(r: Report, primaryBars?: BarColumns): string {
   const candles = primaryBars && primaryBars.length ? resampleCandles(primaryBars) : [];
   const primary = r.benchmark.instrument;
-  const markers: { time: number; position: string; color: string; shape: string; text: string }[] = [];
+  const markers: { time: number; position: string; color: string; shape: string; text?: string; size?: number }[] = [];
+  // Many trades: smaller markers without letters, so the full view stays readable (zoom in for detail).
+  const busy = r.trades.length > 100;
   if (candles.length) {
     for (const t of r.trades) {
       if (t.instrument !== primary) continue;
@@ -71,14 +73,14 @@ export function renderHtml(r: Report, primaryBars?: BarColumns): string {
         position: long ? 'belowBar' : 'aboveBar',
         color: long ? '#16a34a' : '#dc2626',
         shape: long ? 'arrowUp' : 'arrowDown',
-        text: long ? 'L' : 'S',
+        ...(busy ? { size: 0.5 } : { text: long ? 'L' : 'S' }),
       });
       markers.push({
         time: candles[candleAt(candles, Math.floor(t.exitTime / 1000))]!.time,
         position: long ? 'aboveBar' : 'belowBar',
         color: t.pnl >= 0 ? '#2563eb' : '#9333ea',
         shape: 'circle',
-        text: 'x',
+        ...(busy ? { size: 0.4 } : { text: 'x' }),
       });
     }
     markers.sort((a, b) => a.time - b.time);
@@ -143,15 +145,16 @@ ${banner}${partial}<h1>${esc(r.strategy.ref)}${params ? ` <small>${esc(params)}<
 (function(){
 var D=${data};
 var LC=window.LightweightCharts;
-var base={layout:{background:{color:'#ffffff'},textColor:'#222'},grid:{vertLines:{color:'#f0f0f0'},horzLines:{color:'#f0f0f0'}},timeScale:{timeVisible:true,secondsVisible:false},rightPriceScale:{borderVisible:false}};
+var base={layout:{background:{color:'#ffffff'},textColor:'#222'},grid:{vertLines:{color:'#f0f0f0'},horzLines:{color:'#f0f0f0'}},timeScale:{timeVisible:true,secondsVisible:false,minBarSpacing:0.001},rightPriceScale:{borderVisible:false}};
 function mk(id){var el=document.getElementById(id);return LC.createChart(el,Object.assign({},base,{width:el.clientWidth,height:el.clientHeight}));}
 var charts=[];
 if(D.candles.length){var pc=mk('price');var cs=pc.addSeries(LC.CandlestickSeries,{upColor:'#16a34a',downColor:'#dc2626',borderVisible:false,wickUpColor:'#16a34a',wickDownColor:'#dc2626'});cs.setData(D.candles);if(D.markers.length)LC.createSeriesMarkers(cs,D.markers);pc.timeScale().fitContent();charts.push(pc);}
 else{document.getElementById('price').style.display='none';}
 var ec=mk('equity');var es=ec.addSeries(LC.LineSeries,{color:'#2563eb',lineWidth:2});es.setData(D.equity);ec.timeScale().fitContent();charts.push(ec);
 var dc=mk('drawdown');var ds=dc.addSeries(LC.AreaSeries,{lineColor:'#dc2626',topColor:'rgba(220,38,38,0.05)',bottomColor:'rgba(220,38,38,0.4)',lineWidth:1,invertFilledArea:true});ds.setData(D.drawdown);dc.timeScale().fitContent();charts.push(dc);
+// Equity and drawdown share their time points: keep their views in step (by logical index).
 var syncing=false;
-charts.forEach(function(c){c.timeScale().subscribeVisibleTimeRangeChange(function(r){if(syncing||!r)return;syncing=true;charts.forEach(function(o){if(o!==c){try{o.timeScale().setVisibleRange(r);}catch(e){}}});syncing=false;});});
+[[ec,dc],[dc,ec]].forEach(function(p){p[0].timeScale().subscribeVisibleLogicalRangeChange(function(r){if(syncing||!r)return;syncing=true;p[1].timeScale().setVisibleLogicalRange(r);syncing=false;});});
 window.addEventListener('resize',function(){charts.forEach(function(c){var el=c.chartElement().parentElement;c.applyOptions({width:el.clientWidth});});});
 })();
 </script>

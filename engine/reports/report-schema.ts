@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { DataSlice, EpochMs } from '../domain/index.js';
-import { METRIC_KEYS, type Metrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 
 /** Identifies the layout of report.json. Bump to v2 on any breaking change. */
 export const REPORT_SCHEMA_ID = 'candlekeep.report/v1';
@@ -88,56 +87,3 @@ export type Report = {
     readonly equity: readonly number[];
   };
 };
-
-const num = z.number();
-const jsonObject = z.record(z.string(), z.unknown());
-
-const metricsShape = Object.fromEntries(METRIC_KEYS.map((k) => [k, num.nullable()])) as Record<(typeof METRIC_KEYS)[number], z.ZodNullable<z.ZodNumber>>;
-
-/** Validates a report.json read from disk (outside input). */
-export const ReportSchema = z.object({
-  schema: z.literal(REPORT_SCHEMA_ID),
-  runId: z.string().min(1),
-  kind: z.literal('backtest'),
-  engine: z.object({ name: z.literal('candlekeep'), version: z.string() }),
-  strategy: z.object({ id: z.string(), version: num, ref: z.string(), params: z.record(z.string(), z.union([num, z.string(), z.boolean()])) }),
-  spec: jsonObject,
-  cash: num,
-  feeRate: num,
-  fillAssumptions: jsonObject,
-  data: z.array(
-    z.object({ instrument: z.string(), timeframe: z.string(), from: num, to: num, count: num, hash: z.string(), synthetic: z.boolean() }),
-  ),
-  synthetic: z.boolean(),
-  benchmark: z.object({ instrument: z.string(), firstOpen: num, lastClose: num }),
-  conventions: z.object({ annualTradingDays: num, returnsResampledTo: z.literal('1d UTC'), riskFreeRate: num, fractions: z.string() }),
-  partial: z.object({ reason: z.string(), at: num }).nullable(),
-  metrics: z.object(metricsShape),
-  counters: z.object({ ordersSubmitted: num, fills: num, rejectedOrders: num, ambiguousFills: num, feesPaid: num }),
-  openPositions: z.array(z.object({ instrument: z.string(), size: num, entryPrice: num, entryTime: num })),
-  trades: z.array(
-    z.object({
-      instrument: z.string(),
-      direction: z.enum(['long', 'short']),
-      size: num,
-      entryTime: num,
-      entryPrice: num,
-      exitTime: num,
-      exitPrice: num,
-      fees: num,
-      pnl: num,
-      returnFrac: num,
-      entryOrderId: z.string(),
-      exitOrderId: z.string(),
-      exitReason: z.string(),
-    }),
-  ),
-  equity: z.object({
-    sampling: z.enum(['full', 'last-min-max']),
-    sourcePoints: num,
-    maxPoints: num,
-    bucketSize: num,
-    time: z.array(num),
-    equity: z.array(num),
-  }),
-});

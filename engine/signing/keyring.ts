@@ -115,13 +115,7 @@ export class Keyring {
   }
 
   revoke(opts: { keyId: string; now: EpochMs }): ApiKeyRecord {
-    return this.store.transaction(() => {
-      const k = this.requireKey(opts.keyId);
-      if (k.status === 'revoked') throw new UserError(`key "${k.keyId}" is already revoked`);
-      this.store.keys.revoke(k.keyId, opts.now);
-      this.store.audit.append({ at: opts.now, event: 'key.revoked', outcome: 'ok', principal: k.principal, keyId: k.keyId });
-      return this.store.keys.get(k.keyId)!;
-    });
+    return revokeKey(this.store, opts);
   }
 
   list(): ApiKeyRecord[] {
@@ -151,4 +145,19 @@ export function keyStatusLabel(k: ApiKeyRecord, now: EpochMs): 'active' | 'expir
   if (v === 'expired_key') return 'expired';
   if (v === 'not_yet_valid_key') return 'pending';
   return k.expiresAt !== null && k.expiresAt - now <= EXPIRY_WARNING_MS ? 'expiring' : 'active';
+}
+
+/** Revokes at once (no master key needed): status=revoked, revoked_at=now, audited as key.revoked. */
+export function revokeKey(store: SecurityStore, opts: { keyId: string; now: EpochMs }): ApiKeyRecord {
+  return store.transaction(() => {
+    const k = store.keys.get(opts.keyId);
+    if (!k) {
+      const ids = store.keys.list().map((x) => x.keyId);
+      throw new UserError(`unknown key "${opts.keyId}"${ids.length ? ` (keys: ${ids.join(', ')})` : ''}`);
+    }
+    if (k.status === 'revoked') throw new UserError(`key "${k.keyId}" is already revoked`);
+    store.keys.revoke(k.keyId, opts.now);
+    store.audit.append({ at: opts.now, event: 'key.revoked', outcome: 'ok', principal: k.principal, keyId: k.keyId });
+    return store.keys.get(k.keyId)!;
+  });
 }

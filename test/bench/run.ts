@@ -7,6 +7,12 @@ type BenchModule = { name: string; run: () => Promise<void> };
 
 const modules: Array<() => Promise<BenchModule>> = [
   // one line per benchmark module
+  () => import('./engine.js'),
+  () => import('./reports.js'),
+  () => import('./indicators.js'),
+  () => import('./local-exchange.js'),
+  () => import('./store.js'),
+  () => import('./data-fetch-check.js'),
 ];
 
 const only = process.argv.slice(2);

@@ -1,5 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { allocBarColumns, UserError, type BarColumns } from '../../engine/domain/index.js';
 import { openBarStore } from '../../data/index.js';
 import { fetchBars } from '../../data/fetch/index.js';
@@ -10,7 +12,7 @@ import {
   type FixtureRow,
   type FixtureServer,
 } from '../helpers/binance-fixture-server.js';
-import { rm, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { BIN, ROOT, rm, runCli, spawnCli, tempDir, type CliResult } from '../helpers/cli.js';
 
 const H = 3_600_000;
 const START = Date.UTC(2024, 0, 1);
@@ -278,7 +280,7 @@ function runCliAsync(args: readonly string[], opts: { home: string; onSpawn?: (c
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })));
 }
 
-describe('candlekeep data fetch (CLI)', () => {
+describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
   const base = (url: string) => ['data', 'fetch', '--instrument', 'binance:BTC/USDT', '--timeframe', '1h', '--exchange-url', url, '--retry-delay-ms', '10'];
   let referenceHash: string;
   beforeAll(() => {
@@ -311,9 +313,16 @@ describe('candlekeep data fetch (CLI)', () => {
     let child: ChildProcess | undefined;
     const run = runCliAsync([...base(s.url), '--since', '2024-01-01'], { home: h, onSpawn: (c) => (child = c) });
     await s.stalled();
+    // The CLI acknowledges the signal on stderr; only then is the stalled page answered.
+    const acknowledged = new Promise<void>((resolve) => {
+      let seen = '';
+      child!.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('stopping after the current page')) resolve();
+      });
+    });
     child!.kill('SIGINT');
-    // Let the signal land before the stalled page is answered.
-    await new Promise((r) => setTimeout(r, 200));
+    await acknowledged;
     s.release();
     const r = await run;
     expect(r.code).toBe(130);
@@ -370,5 +379,42 @@ describe('candlekeep data fetch (CLI)', () => {
     const badUrl = await runCliAsync([...base('ftp://x'), '--since', '2024-01-01'], { home: h });
     expect(badUrl.code).toBe(1);
     expect(badUrl.stderr).toBe('candlekeep: exchange-url: "ftp://x" must be an http:// or https:// URL\n');
+  });
+
+  it('stores the same content hash as `data import` of the fixture written as CSV', async () => {
+    const s = await server();
+    const fetched = home();
+    const r = await runCliAsync([...base(s.url), '--since', '2024-01-01', '--json'], { home: fetched });
+    expect(r.code).toBe(0);
+    const imported = home();
+    const csv = path.join(imported, 'fixture.csv');
+    const closed = ROWS.filter((x) => x[0] < FORMING);
+    fs.writeFileSync(csv, ['timestamp,open,high,low,close,volume', ...closed.map((x) => x.join(','))].join('\n') + '\n');
+    const imp = runCli(['data', 'import', csv, '--instrument', 'binance:BTC/USDT', '--timeframe', '1h'], { home: imported });
+    expect(imp.stderr).toBe('');
+    expect(imp.code).toBe(0);
+    const list = (h: string) => JSON.parse(runCli(['data', 'list', '--json'], { home: h }).stdout) as { hash: string; count: number; source: string }[];
+    const [a] = list(fetched);
+    const [b] = list(imported);
+    expect(a).toMatchObject({ count: COUNT - 1, source: 'ccxt:binance' });
+    expect(b!.count).toBe(COUNT - 1);
+    expect(a!.hash).toBe(b!.hash);
+    expect(a!.hash).toBe(referenceHash);
+  });
+
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!hasScript)('shows a progress bar with an ETA on a terminal, and none with --json', async () => {
+    const s = await server();
+    const h = home();
+    const cmd = [process.execPath, BIN, '--home', h, ...base(s.url), '--since', '2024-01-01'].map((x) => `'${x}'`).join(' ');
+    // `script` gives the CLI a pseudo-terminal, so stderr is a TTY.
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, CANDLEKEEP_HOME: '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(out).toMatch(/fetch \[[█░]+\] 100% \| 2599\/2599 bars \| 2599 stored \| ETA \d+s/);
+    const json = await runCliAsync([...base(s.url), '--since', '2023-12-01', '--json'], { home: h });
+    expect(json.stderr).not.toContain('ETA');
   });
 });

@@ -1,6 +1,6 @@
 import type { PriceSource } from '../indicator.js';
 import { BaseIndicator, label, pick, requirePeriod, requireSource } from './base.js';
-import { EmaKernel, RollingWindow } from './rolling.js';
+import { CompensatedSum, EmaKernel, RollingWindow } from './rolling.js';
 
 /**
  * Simple moving average of the last `period` values of `source` (default close).
@@ -54,14 +54,14 @@ export class Ema extends BaseIndicator {
 
 /**
  * Linearly weighted moving average (weights 1…period, newest heaviest), TA-Lib WMA.
- * O(1): the weighted sum drops the plain sum and adds period·x each bar; both are recomputed
- * exactly once per window to bound rounding drift.
+ * O(1): the weighted sum drops the plain sum and adds period·x each bar (compensated sums); both are
+ * recomputed exactly once per window to bound rounding drift.
  */
 export class Wma extends BaseIndicator {
   private readonly win: RollingWindow;
   private readonly src: number;
   private readonly divider: number;
-  private weighted = 0;
+  private readonly weighted = new CompensatedSum();
   private sinceExact = 0;
   constructor(readonly period: number, source: PriceSource = 'close') {
     requirePeriod('wma', 'period', period);
@@ -81,30 +81,34 @@ export class Wma extends BaseIndicator {
       if (win.count < n) return this.emit(NaN);
       this.exact();
     } else {
-      const sumBefore = win.sum;
+      // Drop one weight from every value: subtract the window sum, both of its compensated parts.
+      const sHi = win.acc.s;
+      const sLo = win.acc.c;
       win.push(x);
-      this.weighted += n * x - sumBefore;
+      this.weighted.add(n * x);
+      this.weighted.add(-sHi);
+      this.weighted.add(-sLo);
       if (++this.sinceExact >= n) this.exact();
     }
-    return this.emit(this.weighted / this.divider);
+    return this.emit(this.weighted.value / this.divider);
   }
   private exact(): void {
     const buf = this.win.buf;
     const n = this.period;
     const start = this.win.pos; // oldest
-    let w = 0;
+    const w = this.weighted;
+    w.set(0);
     for (let i = 0; i < n; i++) {
       let j = start + i;
       if (j >= n) j -= n;
-      w += (i + 1) * buf[j]!;
+      w.add((i + 1) * buf[j]!);
     }
-    this.weighted = w;
     this.sinceExact = 0;
   }
   reset(): void {
     this.clear();
     this.win.reset();
-    this.weighted = 0;
+    this.weighted.set(0);
     this.sinceExact = 0;
   }
 }

@@ -2,24 +2,52 @@
  * Fixed-size window primitives shared by the kernels. No allocation after construction.
  *
  * Drift: a running sum that adds the newest value and subtracts the oldest accumulates rounding
- * error over a long series. `RollingWindow` recomputes its sum exactly (oldest to newest, the same
- * order TA-Lib uses for its first value) every `size` updates, so the error never spans more than
- * one window, at an amortised cost of one extra addition per update. When every value in the window
- * is exactly zero the sum is exactly zero (no residue), which matters for ratios such as MFI.
+ * error over a long series, and keeps the residue of a huge value for ever after it left the window.
+ * `RollingWindow` therefore (1) keeps a Neumaier-compensated sum, so a spike leaves no residue, and
+ * (2) recomputes the sum exactly (compensated, oldest to newest) every max(size, 1024) updates, so
+ * whatever error remains is bounded by that span, at an amortised cost of about one addition per
+ * update. When every value in the window is exactly zero the sum is exactly zero, which matters for
+ * ratios such as MFI.
  */
+
+/** Neumaier-compensated running sum: `value` is exact to about one rounding, whatever the order of magnitudes. */
+export class CompensatedSum {
+  /** The running sum and the compensation (the low-order bits the sum could not hold): value = s + c. */
+  s = 0;
+  c = 0;
+  add(x: number): void {
+    const s = this.s;
+    const t = s + x;
+    if (Math.abs(s) >= Math.abs(x)) this.c += s - t + x;
+    else this.c += x - t + s;
+    this.s = t;
+  }
+  set(x: number): void {
+    this.s = x;
+    this.c = 0;
+  }
+  get value(): number {
+    return this.s + this.c;
+  }
+}
 export class RollingWindow {
   readonly buf: Float64Array;
   readonly size: number;
+  private readonly recomputeEvery: number;
   /** Slot the next value goes to; once full, also the oldest value's slot. */
   pos = 0;
   count = 0;
+  /** The sum of the values in the window. */
   sum = 0;
+  /** The compensated sum behind `sum` (for kernels that must subtract the window sum exactly). */
+  readonly acc = new CompensatedSum();
   private nonzero = 0;
   private sinceExact = 0;
 
   constructor(size: number) {
     this.size = size;
     this.buf = new Float64Array(size);
+    this.recomputeEvery = Math.max(size, 1024);
   }
 
   get full(): boolean {
@@ -35,34 +63,39 @@ export class RollingWindow {
     const buf = this.buf;
     const n = this.size;
     let pos = this.pos;
+    const acc = this.acc;
     if (this.count === n) {
       const old = buf[pos]!;
-      this.sum -= old;
+      acc.add(-old);
       if (old !== 0) this.nonzero--;
     } else {
       this.count++;
     }
     buf[pos] = x;
-    this.sum += x;
+    acc.add(x);
     if (x !== 0) this.nonzero++;
     pos++;
     this.pos = pos === n ? 0 : pos;
-    if (this.nonzero === 0) this.sum = 0;
-    else if (++this.sinceExact >= n) this.recompute();
+    if (this.nonzero === 0) {
+      acc.set(0);
+      this.sum = 0;
+    } else if (++this.sinceExact >= this.recomputeEvery) this.recompute();
+    else this.sum = acc.value;
   }
 
-  /** Exact sum, oldest to newest. */
+  /** Exact (compensated) sum, oldest to newest. */
   recompute(): void {
     const buf = this.buf;
     const n = this.size;
-    let s = 0;
+    const acc = this.acc;
+    acc.set(0);
     if (this.count === n) {
-      for (let i = this.pos; i < n; i++) s += buf[i]!;
-      for (let i = 0; i < this.pos; i++) s += buf[i]!;
+      for (let i = this.pos; i < n; i++) acc.add(buf[i]!);
+      for (let i = 0; i < this.pos; i++) acc.add(buf[i]!);
     } else {
-      for (let i = 0; i < this.count; i++) s += buf[i]!;
+      for (let i = 0; i < this.count; i++) acc.add(buf[i]!);
     }
-    this.sum = s;
+    this.sum = acc.value;
     this.sinceExact = 0;
   }
 
@@ -71,6 +104,7 @@ export class RollingWindow {
     this.pos = 0;
     this.count = 0;
     this.sum = 0;
+    this.acc.set(0);
     this.nonzero = 0;
     this.sinceExact = 0;
   }

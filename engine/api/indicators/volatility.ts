@@ -1,18 +1,19 @@
 import type { PriceSource } from '../indicator.js';
 import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requireFinite, requirePeriod, requireSource } from './base.js';
-import { RollingWindow } from './rolling.js';
+import { CompensatedSum, RollingWindow } from './rolling.js';
 
 /**
- * Rolling population variance in O(1): sums of (x − shift) and (x − shift)² where `shift` is a
- * recent value, so the squares stay small and subtracting them loses no precision (the naive
- * Σx²/n − mean² cancels catastrophically at BTC prices). Both sums are recomputed exactly once per
- * window, which also moves the shift to a current price.
+ * Rolling population variance in O(1): compensated sums of d = x − shift and d², where `shift` is the
+ * window mean at the last exact recompute, so the squares stay small and subtracting them loses
+ * little (the naive Σx²/n − mean² cancels catastrophically at BTC prices). Recomputed exactly (two
+ * passes) once per window, and at once when an update cancels more than 8 digits (a spike leaving
+ * the window), so a result is never worse than that.
  */
 class RollingVariance {
   readonly win: RollingWindow;
   private shift = 0;
-  private s1 = 0;
-  private s2 = 0;
+  private readonly s1 = new CompensatedSum();
+  private readonly s2 = new CompensatedSum();
   private sinceExact = 0;
   constructor(readonly period: number) {
     this.win = new RollingWindow(period);
@@ -24,43 +25,50 @@ class RollingVariance {
     if (win.count < n) {
       win.push(x);
       if (win.count < n) return NaN;
-      this.exact();
-    } else {
-      const dOld = win.oldest - this.shift;
-      win.push(x);
-      const dNew = x - this.shift;
-      this.s1 += dNew - dOld;
-      this.s2 += dNew * dNew - dOld * dOld;
-      if (++this.sinceExact >= n) this.exact();
+      return this.exact();
     }
-    const m = this.s1 / n;
-    const variance = this.s2 / n - m * m;
-    return variance > 0 ? variance : 0;
+    const dOld = win.oldest - this.shift;
+    win.push(x);
+    const dNew = x - this.shift;
+    this.s1.add(dNew);
+    this.s1.add(-dOld);
+    this.s2.add(dNew * dNew);
+    this.s2.add(-dOld * dOld);
+    if (++this.sinceExact >= n) return this.exact();
+    const m = this.s1.value / n;
+    const meanSq = this.s2.value / n;
+    const variance = meanSq - m * m;
+    if (variance < meanSq * 1e-8) return this.exact();
+    return variance;
   }
   get mean(): number {
     return this.win.sum / this.period;
   }
-  private exact(): void {
+  private exact(): number {
     const buf = this.win.buf;
     const n = this.period;
-    const shift = buf[this.win.pos === 0 ? n - 1 : this.win.pos - 1]!; // newest
-    let s1 = 0;
-    let s2 = 0;
+    this.win.recompute();
+    const shift = this.win.sum / n;
+    const s1 = this.s1;
+    const s2 = this.s2;
+    s1.set(0);
+    s2.set(0);
     for (let i = 0; i < n; i++) {
       const d = buf[i]! - shift;
-      s1 += d;
-      s2 += d * d;
+      s1.add(d);
+      s2.add(d * d);
     }
     this.shift = shift;
-    this.s1 = s1;
-    this.s2 = s2;
     this.sinceExact = 0;
+    const m = s1.value / n;
+    const variance = s2.value / n - m * m;
+    return variance > 0 ? variance : 0;
   }
   reset(): void {
     this.win.reset();
     this.shift = 0;
-    this.s1 = 0;
-    this.s2 = 0;
+    this.s1.set(0);
+    this.s2.set(0);
     this.sinceExact = 0;
   }
 }

@@ -140,7 +140,8 @@ export class CcxtBroker implements Broker {
     if (row.filled > rep.filled + 1e-12 && row.avgPrice !== null) {
       const cost = row.filled * row.avgPrice;
       const amount = row.filled - rep.filled;
-      const price = (cost - rep.cost) / amount;
+      // The first fill's price is the exchange's average exactly (no float noise from cost arithmetic).
+      const price = rep.filled === 0 ? row.avgPrice : (cost - rep.cost) / amount;
       const fee = row.fee - rep.fee;
       rep.filled = row.filled;
       rep.cost = cost;

@@ -84,6 +84,11 @@ export class ClockSync {
       throw e;
     }
     this.#failures = 0;
+    if (r.rttMs > this.opts.recvWindowMs / 2) {
+      // Too slow to measure the offset well enough for the receive window: keep the old offset, halt trading.
+      this.gate.halt('clock', `round trip ${r.rttMs} ms exceeds half the receive window (${this.opts.recvWindowMs / 2} ms)`);
+      return { offsetMs: this.#offset ?? 0, rttMs: r.rttMs, timeDifference: Number((this.handle.exchange.options as Record<string, unknown>).timeDifference ?? 0) };
+    }
     const prev = this.#offset;
     if (prev !== undefined && Math.abs(r.offsetMs - prev) > 1000) {
       // A clock step: halt, then confirm with a second round before trusting the new offset.
@@ -100,11 +105,7 @@ export class ClockSync {
     const timeDifference = Math.round(-r.offsetMs + this.#margin);
     (this.handle.exchange.options as Record<string, unknown>).timeDifference = timeDifference;
     this.syncCount++;
-    if (r.rttMs > this.opts.recvWindowMs / 2) {
-      this.gate.halt('clock', `round trip ${r.rttMs} ms exceeds half the receive window (${this.opts.recvWindowMs / 2} ms)`);
-    } else {
-      this.gate.resume('clock');
-    }
+    this.gate.resume('clock');
     this.log.info({ offsetMs: Math.round(r.offsetMs), rttMs: r.rttMs, timeDifference }, 'clock synced');
     return { offsetMs: r.offsetMs, rttMs: r.rttMs, timeDifference };
   }

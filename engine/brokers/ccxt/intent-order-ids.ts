@@ -10,6 +10,8 @@ export type IntentIdContext = {
   readonly timeframe: Timeframe;
   /** Signed position of an instrument right now (decides entry vs exit). */
   readonly position: (instrument: InstrumentId) => number;
+  /** Open time of the bar being handled (the kernel's current bar); else derived from the clock time. */
+  readonly barOpenTime?: () => number | undefined;
 };
 
 /**
@@ -26,7 +28,7 @@ export class IntentOrderIds implements OrderIdSource {
   next(spec: OrderSpec, instrument: InstrumentId, time: number): string {
     const p = parseInstrument(instrument);
     // The clock reads the close time of the bar being handled; its open is one timeframe earlier.
-    const barOpenTimeMs = time - timeframeMs(this.c.timeframe);
+    const barOpenTimeMs = this.c.barOpenTime?.() ?? time - timeframeMs(this.c.timeframe);
     const pos = this.c.position(instrument);
     const kind: IntentKind =
       spec.side === 'buy' ? (pos < 0 ? 'exit-short' : 'entry-long') : pos > 0 ? 'exit-long' : 'entry-short';
@@ -36,6 +38,18 @@ export class IntentOrderIds implements OrderIdSource {
     const intent: OrderIntent = {
       accountId: this.c.accountId, exchangeId: p.exchange, strategyInstanceId: this.c.strategyInstanceId, symbol: p.symbol,
       timeframe: this.c.timeframe, barOpenTimeMs, intentKind: kind, legIndex, revision: 0,
+    };
+    const id = clientOrderIdFor(p.exchange, intent).id;
+    this.intents.set(id, intent);
+    return id;
+  }
+
+  /** An engine-made order (flatten, kill switch): intent kind `manual`. */
+  manual(instrument: InstrumentId, barOpenTimeMs: number, legIndex: number): string {
+    const p = parseInstrument(instrument);
+    const intent: OrderIntent = {
+      accountId: this.c.accountId, exchangeId: p.exchange, strategyInstanceId: this.c.strategyInstanceId, symbol: p.symbol,
+      timeframe: this.c.timeframe, barOpenTimeMs, intentKind: 'manual', legIndex, revision: 0,
     };
     const id = clientOrderIdFor(p.exchange, intent).id;
     this.intents.set(id, intent);

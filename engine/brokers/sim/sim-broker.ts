@@ -1,7 +1,7 @@
 import { UNRESTRICTED_MARKET } from '../../domain/index.js';
 import type { Bar, EpochMs, InstrumentId, MarketRules } from '../../domain/index.js';
-import type { Broker, BrokerSink, Fill, Order, OrderChanges, OrderRole, OrderStatus, Side, Trail } from '../../ports/index.js';
-import { Ledger, PositionState, belowMinimum, resolveUnits, roundAmount, roundPrice } from '../../core/index.js';
+import type { Broker, BrokerSink, Fill, Order, OrderChanges, OrderRole, OrderSpec, OrderStatus, Side, Trail } from '../../ports/index.js';
+import { Ledger, PositionState, belowMinimum, makeOrder, resolveUnits, roundAmount, roundPrice } from '../../core/index.js';
 
 /** How a bar's price path is assumed when one bar could have hit both a stop-loss and a take-profit. */
 export type IntrabarRule = 'pessimistic' | 'optimistic';
@@ -84,7 +84,6 @@ export class SimBroker implements Broker {
   readonly account: Ledger;
   private sink: BrokerSink | undefined;
   private readonly byInstrument = new Map<InstrumentId, Working[]>();
-  private readonly byId = new Map<string, Working>();
   private active = 0;
   private readonly o: Required<Omit<SimBrokerOptions, 'markets' | 'defaultMarket'>> & { markets: Readonly<Record<InstrumentId, MarketRules>>; defaultMarket: MarketRules };
   private lastPos: PositionState | undefined;
@@ -103,7 +102,7 @@ export class SimBroker implements Broker {
       markets: opts.markets ?? {},
       defaultMarket: opts.defaultMarket ?? UNRESTRICTED_MARKET,
     };
-    this.account = new Ledger(opts.cash);
+    this.account = new Ledger(opts.cash, false);
   }
 
   connect(sink: BrokerSink): void {
@@ -118,11 +117,10 @@ export class SimBroker implements Broker {
     const r = this.rules(order.instrument);
     let o = order;
     if (r.priceStep > 0 && (o.limitPrice !== undefined || o.stopPrice !== undefined)) {
-      o = {
-        ...o,
-        ...(o.limitPrice !== undefined ? { limitPrice: roundPrice(r, o.limitPrice) } : {}),
-        ...(o.stopPrice !== undefined ? { stopPrice: roundPrice(r, o.stopPrice) } : {}),
-      };
+      o = makeOrder(
+        { ...o, limitPrice: o.limitPrice === undefined ? undefined : roundPrice(r, o.limitPrice), stopPrice: o.stopPrice === undefined ? undefined : roundPrice(r, o.stopPrice) },
+        o.id, o.instrument, o.role, o.submittedAt, o.parentId,
+      );
     }
     const w: Working = { order: o, remaining: NaN, filled: 0, triggered: false, trailStop: NaN, group: undefined, done: false, children: undefined };
     if ('units' in o.size) {
@@ -139,22 +137,31 @@ export class SimBroker implements Broker {
     this.update(w, 'open', o.submittedAt);
   }
 
+  private find(id: string): Working | undefined {
+    for (const list of this.byInstrument.values()) for (const w of list) if (w.order.id === id && !w.done) return w;
+    return undefined;
+  }
+
   cancel(id: string, time: EpochMs): void {
-    const w = this.byId.get(id);
+    const w = this.find(id);
     if (!w || w.done) return;
     this.finish(w, 'cancelled', time, 'cancelled by the strategy');
   }
 
   replace(id: string, changes: OrderChanges, time: EpochMs): void {
-    const w = this.byId.get(id);
+    const w = this.find(id);
     if (!w || w.done) return;
     const r = this.rules(w.order.instrument);
-    const next: Order = {
-      ...w.order,
-      ...(changes.limitPrice !== undefined ? { limitPrice: roundPrice(r, changes.limitPrice) } : {}),
-      ...(changes.stopPrice !== undefined ? { stopPrice: roundPrice(r, changes.stopPrice) } : {}),
-      ...(changes.size !== undefined ? { size: changes.size } : {}),
-    };
+    const o = w.order;
+    const next: Order = makeOrder(
+      {
+        ...o,
+        limitPrice: changes.limitPrice !== undefined ? roundPrice(r, changes.limitPrice) : o.limitPrice,
+        stopPrice: changes.stopPrice !== undefined ? roundPrice(r, changes.stopPrice) : o.stopPrice,
+        size: changes.size ?? o.size,
+      },
+      o.id, o.instrument, o.role, o.submittedAt, o.parentId,
+    );
     w.order = next;
     if (changes.size !== undefined) {
       w.remaining = 'units' in changes.size ? roundAmount(r, changes.size.units) - w.filled : NaN;
@@ -178,9 +185,11 @@ export class SimBroker implements Broker {
   }
 
   private processBar(list: Working[], bar: Bar): void {
-    const snapshot = list.slice();
+    // Orders added while this bar is processed (bracket children) are appended beyond `n`.
+    const n = list.length;
     let seen: Set<Working[]> | undefined;
-    for (const w of snapshot) {
+    for (let i = 0; i < n; i++) {
+      const w = list[i]!;
       if (w.done || w.order.submittedAt > bar.openTime) continue;
       if (w.group) {
         seen ??= new Set();
@@ -191,8 +200,9 @@ export class SimBroker implements Broker {
       }
       this.processSingle(w, bar, bar.open);
     }
-    for (const w of snapshot) {
-      if (!w.done && (w.order.type === 'trailing-stop')) this.ratchet(w, bar);
+    for (let i = 0; i < n; i++) {
+      const w = list[i]!;
+      if (!w.done && w.order.type === 'trailing-stop') this.ratchet(w, bar);
     }
     this.compact(list);
   }
@@ -296,7 +306,7 @@ export class SimBroker implements Broker {
         position: pos.size,
         feeRate,
         fixedFee: this.o.fixedFee,
-        ...(o.stopLoss !== undefined ? { stopLoss: o.stopLoss } : {}),
+        stopLoss: o.stopLoss,
       });
       if (!(raw > 0)) {
         const why = 'closeAll' in o.size ? 'no position to close' : 'size resolves to zero units (not enough equity?)';
@@ -366,12 +376,15 @@ export class SimBroker implements Broker {
     }
     const p = parent.order;
     const side: Side = p.side === 'buy' ? 'sell' : 'buy';
-    const base = { instrument: p.instrument, side, size: { units: amount }, timeInForce: 'GTC' as const, parentId: p.id, submittedAt: time };
+    const size = { units: amount };
     const children: Working[] = [];
-    const mk = (order: Order, trailStop = NaN): Working => ({ order, remaining: amount, filled: 0, triggered: false, trailStop, group: undefined, done: false, children: undefined });
-    if (p.stopLoss !== undefined) children.push(mk({ ...base, id: `${p.id}.sl`, type: 'stop', stopPrice: p.stopLoss, role: 'stop-loss' }));
-    if (p.takeProfit !== undefined) children.push(mk({ ...base, id: `${p.id}.tp`, type: 'limit', limitPrice: p.takeProfit, role: 'take-profit' }));
-    if (p.trailingStop !== undefined) children.push(mk({ ...base, id: `${p.id}.ts`, type: 'trailing-stop', trail: p.trailingStop, role: 'trailing-stop' }, trailLevel(side, price, p.trailingStop)));
+    const mk = (spec: OrderSpec, suffix: string, role: OrderRole, trailStop = NaN): Working => ({
+      order: makeOrder(spec, `${p.id}.${suffix}`, p.instrument, role, time, p.id),
+      remaining: amount, filled: 0, triggered: false, trailStop, group: undefined, done: false, children: undefined,
+    });
+    if (p.stopLoss !== undefined) children.push(mk({ type: 'stop', side, size, stopPrice: p.stopLoss }, 'sl', 'stop-loss'));
+    if (p.takeProfit !== undefined) children.push(mk({ type: 'limit', side, size, limitPrice: p.takeProfit }, 'tp', 'take-profit'));
+    if (p.trailingStop !== undefined) children.push(mk({ type: 'trailing-stop', side, size, trail: p.trailingStop }, 'ts', 'trailing-stop', trailLevel(side, price, p.trailingStop)));
     for (const c of children) {
       c.group = children;
       this.add(c);
@@ -394,7 +407,6 @@ export class SimBroker implements Broker {
       this.byInstrument.set(w.order.instrument, list);
     }
     list.push(w);
-    this.byId.set(w.order.id, w);
     this.active++;
   }
 
@@ -412,9 +424,8 @@ export class SimBroker implements Broker {
     if (w.done) return;
     w.done = true;
     this.active--;
-    this.byId.delete(w.order.id);
     // Done orders leave the per-instrument list at the next bar's compaction.
-    this.sink!.orderUpdated({ order: w.order, status, filled: w.filled, remaining: 0, ...(reason ? { reason } : {}), time });
+    this.sink!.orderUpdated({ order: w.order, status, filled: w.filled, remaining: 0, reason, time });
     if (w.children && (status === 'cancelled' || status === 'rejected' || status === 'expired') && w.filled === 0) {
       for (const c of w.children) this.finish(c, 'cancelled', time, 'entry did not fill');
     }

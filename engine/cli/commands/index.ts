@@ -1,7 +1,25 @@
 import type { CommandDef } from '../command.js';
 // One import per top-level command or command group; each lives in its own file.
 import data from './data/index.js';
+import optimize from './optimize.js';
+import walkforward from './walkforward.js';
+import backtest from './backtest.js';
+import exchange from './exchange/index.js';
+import report from './report/index.js';
+import serve from './serve.js';
+import keys from './keys/index.js';
+import audit from './audit/index.js';
+import order from './order/index.js';
 
 export const commands: readonly CommandDef<any>[] = [
   data,
+  optimize,
+  walkforward,
+  backtest,
+  exchange,
+  report,
+  serve,
+  keys,
+  audit,
+  order,
 ];

@@ -90,7 +90,14 @@ export default defineCommand<FetchArgs>({
             ['timeframe', summary.timeframe],
             ['source', summary.source],
             ['range', `${isoUtc(summary.from)} … ${isoUtc(summary.to)} (exclusive; bars close before ${isoUtc(summary.serverTime)})`],
-            ['downloaded', summary.ranges.length ? summary.ranges.map((r) => `${isoUtc(r.from)} … ${isoUtc(r.to)}`).join(', ') : 'nothing new (already stored)'],
+            [
+              'downloaded',
+              summary.ranges.length
+                ? summary.ranges.map((r) => `${isoUtc(r.from)} … ${isoUtc(r.to)}`).join(', ')
+                : summary.from >= summary.to
+                  ? 'nothing: no bar of the range has closed yet'
+                  : 'nothing new (already stored)',
+            ],
             ['pages', summary.pages],
             ['bars stored', summary.stored],
             ['inserted', summary.inserted],

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError, isoUtc, parseInstrument, parseTime, parseTimeframe } from '../domain/index.js';
+import type { JsonObject } from '../reports/index.js';
+import type { BacktestOutcome, MarketRules } from '../domain/index.js';
+import type { BarStore, SeriesKey, TimeRange } from '../ports/index.js';
+import type { AnyStrategy } from '../api/index.js';
+import type { BacktestSpec } from './backtest-spec.js';
+import { loadStrategy, PACKAGE_ROOT } from './load-strategy.js';
+import { fillAssumptions, requiredSeries, runBacktest, strategyParams, type BacktestOptions, type BacktestSeries } from './run-backtest.js';
+
+export type StoredBacktestResult = {
+  readonly outcome: BacktestOutcome;
+  readonly strategy: AnyStrategy;
+  readonly runId: string;
+  readonly dir: string;
+  readonly reportHtml: string | null;
+  /** report.json's exact bytes. */
+  readonly json: string;
+  /** The terminal summary. */
+  readonly summary: string;
+};
+
+export function engineVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Simulator options from a spec (defaults: fee 0.1 %, no slippage, leverage 1, pessimistic intrabar). */
+export function simOptions(spec: BacktestSpec): Omit<BacktestOptions, 'strategy' | 'data'> {
+  const market: MarketRules | undefined = spec.market
+    ? { amountStep: spec.market.amountStep, priceStep: spec.market.priceStep, minAmount: spec.market.minAmount, minNotional: spec.market.minNotional }
+    : undefined;
+  return {
+    ...(spec.params ? { params: spec.params } : {}),
+    ...(spec.cash !== undefined ? { cash: spec.cash } : {}),
+    ...(spec.fee !== undefined ? { feeRate: spec.fee } : {}),
+    ...(spec.makerFee !== undefined ? { makerFeeRate: spec.makerFee } : {}),
+    ...(spec.takerFee !== undefined ? { takerFeeRate: spec.takerFee } : {}),
+    ...(spec.fixedFee !== undefined ? { fixedFee: spec.fixedFee } : {}),
+    ...(spec.slippageBps !== undefined ? { slippage: { kind: 'bps', bps: spec.slippageBps } as const } : {}),
+    ...(spec.slippageRange !== undefined ? { slippage: { kind: 'range', fraction: spec.slippageRange } as const } : {}),
+    ...(spec.volumeCap !== undefined ? { volumeCap: spec.volumeCap } : {}),
+    ...(spec.leverage !== undefined ? { maxLeverage: spec.leverage } : {}),
+    ...(spec.allowShort !== undefined ? { allowShort: spec.allowShort } : {}),
+    ...(spec.intrabar !== undefined ? { intrabar: spec.intrabar } : {}),
+    ...(market ? { defaultMarket: market } : {}),
+  };
+}
+
+function missingData(key: SeriesKey, what: string): UserError {
+  return new UserError(
+    `${what} for ${key.instrument} ${key.timeframe}; get bars with \`candlekeep data fetch --instrument ${key.instrument} --timeframe ${key.timeframe}\`, ` +
+      `\`candlekeep data import <file.csv> --instrument ${key.instrument} --timeframe ${key.timeframe}\`, or (offline) \`candlekeep data synth\``,
+  );
+}
+
+/** Reads the series a backtest needs from a bar store; every problem is a UserError pointing at the fix. */
+export function loadSeries(store: BarStore, keys: readonly SeriesKey[], range: TimeRange): BacktestSeries[] {
+  return keys.map((key) => {
+    const info = store.info(key);
+    if (!info || info.count === 0) throw missingData(key, 'no bars are stored');
+    const bars = store.read(key, range);
+    if (bars.length === 0) {
+      const span = `${range.from !== undefined ? isoUtc(range.from) : '…'} .. ${range.to !== undefined ? isoUtc(range.to) : '…'}`;
+      throw new UserError(`no ${key.instrument} ${key.timeframe} bars in ${span}; the store holds ${isoUtc(info.first)} .. ${isoUtc(info.last)} (${info.count} bars)`);
+    }
+    const whole = bars.length === info.count;
+    return { key, bars, hash: whole ? info.hash : store.contentHash(key, range), synthetic: info.synthetic };
+  });
+}
+
+/**
+ * `candlekeep backtest`: load the strategy, read the bars from the store, run, write
+ * `<resultsDir>/<run-id>/{report.json, trades.csv, report.html}` and index the run.
+ * A strategy that fails mid-run still writes its (partial, flagged) results, then throws a UserError.
+ */
+export async function backtestFromStore(spec: BacktestSpec, opts: { home: string; resultsDir: string; html?: boolean }): Promise<StoredBacktestResult> {
+  parseInstrument(spec.instrument, 'instrument');
+  const timeframe = parseTimeframe(spec.timeframe, 'timeframe');
+  const from = spec.from !== undefined ? parseTime(spec.from, 'from') : undefined;
+  const to = spec.to !== undefined ? parseTime(spec.to, 'to') : undefined;
+  if (from !== undefined && to !== undefined && to <= from) throw new UserError(`empty date range: --to (${isoUtc(to)}) must be after --from (${isoUtc(from)})`);
+  const strategy = await loadStrategy(spec.strategy);
+  strategyParams(strategy, spec.params ?? {}); // bad params fail before any data is read
+  const primary: SeriesKey = { instrument: spec.instrument, timeframe };
+  const keys = requiredSeries(strategy, primary);
+  const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  const { openBarStore } = await import('../../data/index.js');
+  const { homePaths } = await import('../../config/index.js');
+  const marketDb = homePaths(opts.home).marketDb;
+  if (!fs.existsSync(marketDb)) throw missingData(primary, `no bars are stored (no database at "${marketDb}")`);
+  // Read-write so the store can cache the series hash it computes on first use.
+  const store = openBarStore(opts.home);
+  let data: BacktestSeries[];
+  try {
+    data = loadSeries(store, keys, range);
+  } finally {
+    store.close();
+  }
+  const sim = simOptions(spec);
+  const outcome = runBacktest({ strategy, data, ...sim });
+  const { writeRunArtifacts, renderSummary } = await import('../reports/index.js');
+  const written = writeRunArtifacts(
+    {
+      outcome,
+      spec: JSON.parse(JSON.stringify(spec)) as JsonObject,
+      engineVersion: engineVersion(),
+      fillAssumptions: fillAssumptions({ strategy, data, ...sim }),
+      primaryBars: data[0]!.bars,
+    },
+    { resultsDir: opts.resultsDir, marketDb, ...(opts.html === false ? { html: false } : {}) },
+  );
+  const summary = renderSummary(written.report, written.reportHtml ? { path: written.reportHtml } : {});
+  return { outcome, strategy, runId: written.runId, dir: written.dir, reportHtml: written.reportHtml, json: written.json, summary };
+}
+

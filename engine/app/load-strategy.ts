@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UserError, unknownName } from '../domain/index.js';
+import type { AnyStrategy } from '../api/index.js';
+
+/** The package root (this file lives at dist/engine/app/ once compiled). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export type StrategyDirs = {
+  /** Strategy sources: one `<id>.ts` per strategy. */
+  readonly source: string;
+  /** Where they are compiled to (tsc, or esbuild on the fly): `dist/strategies`. */
+  readonly compiled: string;
+};
+
+export const DEFAULT_STRATEGY_DIRS: StrategyDirs = {
+  source: path.join(PACKAGE_ROOT, 'strategies'),
+  compiled: path.join(PACKAGE_ROOT, 'dist', 'strategies'),
+};
+
+/** Ids of the strategies in the strategies folder (sources and compiled files), sorted. */
+export function listStrategies(dirs: StrategyDirs = DEFAULT_STRATEGY_DIRS): string[] {
+  const ids = new Set<string>();
+  for (const [dir, ext] of [[dirs.source, '.ts'], [dirs.compiled, '.js']] as const) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      names = [];
+    }
+    for (const n of names) if (n.endsWith(ext) && !n.endsWith('.d.ts') && !n.startsWith('_')) ids.add(n.slice(0, -ext.length));
+  }
+  return [...ids].sort();
+}
+
+function mtime(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Compiles one TypeScript strategy into the compiled folder with esbuild's transform (types stripped,
+ * ESM kept), so its relative imports (`../engine/api/index.js`) resolve against dist/.
+ */
+async function compileTs(src: string, out: string): Promise<void> {
+  const { transform } = await import('esbuild');
+  const code = fs.readFileSync(src, 'utf8');
+  let js: string;
+  try {
+    js = (await transform(code, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: src, sourcemap: 'inline' })).code;
+  } catch (e) {
+    const first = (e as { errors?: { text: string; location?: { line: number; column: number } }[] }).errors?.[0];
+    const where = first?.location ? `:${first.location.line}:${first.location.column}` : '';
+    throw new UserError(`cannot compile strategy "${src}${where}": ${first?.text ?? (e as Error).message}`);
+  }
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, js);
+  fs.renameSync(tmp, out);
+}
+
+function isStrategy(x: unknown): x is AnyStrategy {
+  const s = x as Partial<AnyStrategy> | null;
+  return !!s && typeof s === 'object' && typeof s.id === 'string' && typeof s.version === 'number' && typeof s.init === 'function' && typeof s.onBar === 'function' && typeof s.params === 'object';
+}
+
+async function importStrategy(file: string, label: string): Promise<AnyStrategy> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot load strategy ${label}: ${(e as Error).message}`);
+  }
+  if (!isStrategy(mod.default)) throw new UserError(`strategy ${label} does not export a strategy; write \`export default defineStrategy({ ... })\``);
+  return mod.default;
+}
+
+/**
+ * Loads a strategy by id (from the strategies folder) or by path (`./my/strategy.ts` or `.js`).
+ * A `.ts` source newer than its compiled `.js` (or without one) is compiled on the fly.
+ * Unknown ids get a suggestion: `unknown strategy "sma-crosss" — did you mean "sma-cross"?`.
+ */
+export async function loadStrategy(ref: string, dirs: StrategyDirs = DEFAULT_STRATEGY_DIRS): Promise<AnyStrategy> {
+  const byPath = ref.includes('/') || ref.includes('\\') || /\.(ts|js|mjs)$/.test(ref);
+  if (byPath) {
+    const file = path.resolve(ref);
+    if (!fs.existsSync(file)) throw new UserError(`strategy file "${ref}" does not exist`);
+    if (!file.endsWith('.ts')) return importStrategy(file, `"${ref}"`);
+    // Compiled next to the bundled strategies so its relative imports resolve the same way.
+    const inside = path.dirname(file) === path.resolve(dirs.source);
+    const base = path.basename(file, '.ts');
+    const out = path.join(dirs.compiled, inside ? `${base}.js` : `_file-${base}.js`);
+    const m = mtime(out);
+    if (m === undefined || m < mtime(file)! || !inside) await compileTs(file, out);
+    return importStrategy(out, `"${ref}"`);
+  }
+  const src = path.join(dirs.source, `${ref}.ts`);
+  const out = path.join(dirs.compiled, `${ref}.js`);
+  const srcTime = mtime(src);
+  const outTime = mtime(out);
+  if (srcTime === undefined && outTime === undefined) throw unknownName('strategy', ref, listStrategies(dirs));
+  if (srcTime !== undefined && (outTime === undefined || outTime < srcTime)) await compileTs(src, out);
+  const s = await importStrategy(out, `"${ref}"`);
+  if (s.id !== ref) throw new UserError(`strategy file "${ref}" declares id "${s.id}"; the file name and the id must match`);
+  return s;
+}

@@ -1,0 +1,395 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { UserError, parseInstrument, timeframeMs, type Bar, type EpochMs, type InstrumentId, type Timeframe } from '../domain/index.js';
+import type { Broker, BrokerSink, Clock, Order, OrderChanges, SeriesKey } from '../ports/index.js';
+import type { AnyStrategy, ParamValue } from '../api/index.js';
+import { Kernel, RingHistory, type LogEntry } from '../core/index.js';
+import { RiskGuard, type RiskLimits } from '../core/risk.js';
+import { SimBroker } from '../brokers/sim/index.js';
+import { CcxtBroker, IntentOrderIds, keyStoreCredentials, openLiveAccount, getExchange, type LiveAccount, type CredentialSource } from '../brokers/ccxt/index.js';
+import { PollingLiveFeed } from '../../data/feeds/live-feed.js';
+import { OrderJournal, openTradingDb, type SessionRow } from '../../data/store/order-journal.js';
+import { LiveSessions, type ControlCommand } from '../../data/store/live-sessions.js';
+import { ExchangeKeyStore } from '../../data/store/exchange-keys.js';
+import { PersistedNonce } from '../../data/store/live-nonces.js';
+import type { Db } from '../../data/store/db.js';
+import type { SecretBox } from '../signing/secret-box.js';
+import { silentLogger, type Logger } from '../log/index.js';
+import { requiredSeries, strategyParams } from './run-backtest.js';
+
+/** The `live` config section (config/schema.ts) as the session needs it. */
+export type LiveSettings = {
+  readonly account: string;
+  readonly recvWindowMs: number;
+  readonly timeoutMs: number;
+  readonly timeSyncIntervalMs: number;
+  readonly safetyMarginMs: number;
+  readonly verbose: boolean;
+  readonly exchangeUrl?: string;
+  readonly risk: RiskLimits;
+};
+
+export type SessionMode = 'paper' | 'live';
+
+export type LiveSessionOptions = {
+  readonly strategy: AnyStrategy;
+  readonly params?: Readonly<Record<string, ParamValue>>;
+  readonly instrument: InstrumentId;
+  readonly timeframe: Timeframe;
+  /** trading.db (journal, sessions, exchange keys). */
+  readonly tradingDb: Db;
+  readonly settings: LiveSettings;
+  readonly log?: Logger;
+  /** Poll period of the feed; 0 = the caller steps with `step()`. */
+  readonly pollMs?: number;
+  /** Warm-up bars loaded before the first live bar (from the store, fetched when missing). */
+  readonly warmupBars?: number;
+  readonly store?: import('../ports/index.js').BarStore;
+  /** Paper: starting cash and fee rate of the simulated broker. */
+  readonly cash?: number;
+  readonly feeRate?: number;
+  /** Live: where the exchange keys come from (the encrypted store by default). */
+  readonly credentials?: CredentialSource;
+  readonly box?: SecretBox;
+  readonly sessionId?: string;
+  readonly now?: () => EpochMs;
+  readonly onStatus?: (s: SessionStatus) => void;
+};
+
+export type SessionStatus = {
+  readonly sessionId: string;
+  readonly mode: SessionMode;
+  readonly bars: number;
+  readonly lastBar: EpochMs | null;
+  readonly equity: number;
+  readonly cash: number;
+  readonly position: number;
+  readonly trades: number;
+  readonly orders: number;
+  readonly paused: string | null;
+  readonly stopped: boolean;
+};
+
+/**
+ * The kernel's clock in paper and live: the close time of the bar being handled (ctx.now's contract), set by the
+ * session before each bar — so an order decided at a bar's close is stamped with that close, on real data
+ * (≈ wall clock) and on a replayed series alike. Exchange I/O uses the wall clock.
+ */
+class BarCloseClock implements Clock {
+  time: EpochMs = 0;
+  now(): EpochMs {
+    return this.time;
+  }
+}
+
+/**
+ * A paper or live session: live feed → async queue → the one Kernel; paper plugs in the simulated broker,
+ * live the ccxt broker. Nothing in the kernel, the API or the strategy knows which.
+ */
+export class LiveSession {
+  readonly sessionId: string;
+  readonly kernel: Kernel;
+  readonly feed: PollingLiveFeed;
+  readonly journal: OrderJournal;
+  readonly sessions: LiveSessions;
+  readonly risk: RiskGuard;
+  account: LiveAccount | undefined;
+  readonly #broker: SessionBroker;
+  readonly #keys: SeriesKey[];
+  readonly #queue: Bar[] = [];
+  #draining: Promise<void> | undefined;
+  #bars = 0;
+  #lastBar: EpochMs | null = null;
+  #stopped = false;
+  #tradesSeen = 0;
+  readonly #log: Logger;
+  /** Base-asset total on the exchange when the session started (live): the ledger's position is measured from it. */
+  baseAtStart: number | undefined;
+  /** Set when the exchange's balance disagrees with the ledger; trading for the instrument pauses. */
+  mismatch: string | undefined;
+
+  private constructor(
+    readonly mode: SessionMode,
+    private readonly o: LiveSessionOptions,
+    broker: SessionBroker,
+    feed: PollingLiveFeed,
+    kernel: Kernel,
+    journal: OrderJournal,
+    keys: SeriesKey[],
+    sessionId: string,
+    log: Logger,
+    private readonly clock: BarCloseClock,
+  ) {
+    this.#broker = broker;
+    this.feed = feed;
+    this.kernel = kernel;
+    this.journal = journal;
+    this.#keys = keys;
+    this.sessionId = sessionId;
+    this.sessions = new LiveSessions(o.tradingDb);
+    this.risk = new RiskGuard(o.settings.risk);
+    this.#log = log;
+  }
+
+  /** Builds, reconciles (live: every unsettled journal row before the strategy runs), warms up and subscribes. */
+  static async open(mode: SessionMode, o: LiveSessionOptions): Promise<LiveSession> {
+    const log = (o.log ?? silentLogger).child({ mode });
+    const p = parseInstrument(o.instrument);
+    const params = strategyParams(o.strategy, o.params);
+    const keys = requiredSeries(o.strategy, { instrument: o.instrument, timeframe: o.timeframe });
+    const journal = new OrderJournal(o.tradingDb);
+    const sessionId = o.sessionId ?? `${mode}-${new Date((o.now ?? Date.now)()).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${crypto.randomBytes(3).toString('hex')}`;
+    const feeRate = o.feeRate ?? 0.001;
+    let account: LiveAccount | undefined;
+    let inner: Broker;
+    let cash = o.cash ?? 10_000;
+    let baseAtStart: number | undefined;
+    let kernelRef: Kernel | undefined;
+    const ids = new IntentOrderIds({
+      accountId: o.settings.account, strategyInstanceId: `${o.strategy.id}-v${o.strategy.version}`, timeframe: o.timeframe,
+      position: (i) => kernelRef?.ledger.position(i).size ?? 0,
+      barOpenTime: () => kernelRef?.currentBar?.openTime,
+    });
+    let source;
+    if (mode === 'live') {
+      const credentials = o.credentials ?? (o.box ? keyStoreCredentials(new ExchangeKeyStore(o.tradingDb, o.box), o.settings.account, p.exchange) : undefined);
+      if (!credentials) throw new UserError(`no exchange keys: add one with candlekeep keys exchange add --exchange ${p.exchange} --account ${o.settings.account}`);
+      account = await openLiveAccount({
+        exchangeId: p.exchange, accountId: o.settings.account, credentials, journal, log,
+        recvWindowMs: o.settings.recvWindowMs, timeoutMs: o.settings.timeoutMs, verbose: o.settings.verbose,
+        safetyMarginMs: o.settings.safetyMarginMs, timeSyncIntervalMs: o.settings.timeSyncIntervalMs,
+        ...(o.settings.exchangeUrl ? { baseUrl: o.settings.exchangeUrl } : {}),
+        ...(p.exchange === 'kraken' ? { nonce: new PersistedNonce(o.tradingDb, `${o.settings.account}:kraken`) } : {}),
+      });
+      const bal = await account.gate.run('fetchBalance', () => account!.handle.exchange.fetchBalance());
+      cash = Number((bal as unknown as Record<string, { free?: number }>)[p.quote]?.free ?? 0);
+      baseAtStart = Number((bal as unknown as Record<string, { total?: number }>)[p.base]?.total ?? 0);
+      const ccxtBroker = new CcxtBroker(account.handle, account.path, log, {
+        sessionId, accountId: o.settings.account, strategyInstanceId: `${o.strategy.id}-v${o.strategy.version}`, timeframe: o.timeframe,
+        feeRate, intents: ids.intents,
+      });
+      account.listeners.push(ccxtBroker.onJournalChange);
+      inner = ccxtBroker;
+      source = account.handle.exchange;
+    } else {
+      inner = new SimBroker({ cash, makerFeeRate: feeRate, takerFeeRate: feeRate });
+      const h = await getExchange({ exchangeId: p.exchange, accountId: `paper-feed:${p.exchange}`, ...(o.settings.exchangeUrl ? { baseUrl: o.settings.exchangeUrl } : {}), timeoutMs: o.settings.timeoutMs });
+      await h.exchange.loadMarkets();
+      source = h.exchange;
+    }
+    const clock = new BarCloseClock();
+    const broker = new SessionBroker(inner, ids, () => clock.now());
+    const feed = new PollingLiveFeed({
+      source, pollMs: o.pollMs ?? 1000, ...(o.store ? { store: o.store } : {}),
+      ...(account ? { exchangeNow: () => account!.clock.exchangeNow() } : {}),
+      onError: (e) => log.warn({ err: e }, 'feed poll failed; retrying'),
+    });
+    const kernel = new Kernel({
+      strategy: o.strategy, params, broker, clock, cash, orderIds: ids,
+      series: keys.map((key) => ({ key, history: new RingHistory(5000) })),
+      log: (e: LogEntry) => log.info({ strategyLog: e.msg, level: e.level, fields: e.fields ?? null }, 'strategy'),
+    });
+    kernelRef = kernel;
+    if (inner instanceof CcxtBroker) inner.account = kernel.ledger;
+    const s = new LiveSession(mode, o, broker, feed, kernel, journal, keys, sessionId, log, clock);
+    s.account = account;
+    if (baseAtStart !== undefined) s.baseAtStart = baseAtStart;
+    s.sessions.start({ id: sessionId, mode, strategy: o.strategy.id, params: JSON.stringify(params), instruments: o.instrument, timeframe: o.timeframe, accountId: o.settings.account, startedAt: (o.now ?? Date.now)() });
+    kernel.start();
+    // Warm-up: closed bars before the session, through the kernel with orders held back (history never trades).
+    const since = new Map<string, EpochMs>();
+    const warm = o.warmupBars ?? 0;
+    if (warm > 0) {
+      const now = account ? account.clock.exchangeNow() : Date.now();
+      const all: Bar[] = [];
+      for (const k of keys) {
+        const got = await feed.warmup(k, warm, Math.floor(now / timeframeMs(k.timeframe)) * timeframeMs(k.timeframe) - timeframeMs(k.timeframe));
+        all.push(...got);
+        if (got.length) since.set(`${k.instrument}|${k.timeframe}`, got.at(-1)!.openTime);
+      }
+      all.sort((a, b) => a.openTime + timeframeMs(a.timeframe) - (b.openTime + timeframeMs(b.timeframe)) || timeframeMs(b.timeframe) - timeframeMs(a.timeframe));
+      broker.holding = true;
+      for (const b of all) {
+        clock.time = b.openTime + timeframeMs(b.timeframe);
+        kernel.handle({ kind: 'bar', series: kernel.seriesIndex(b), bar: b });
+      }
+      broker.holding = false;
+    }
+    feed.subscribe(keys, (bar) => s.#enqueue(bar), since);
+    return s;
+  }
+
+  #enqueue(bar: Bar): void {
+    this.#queue.push(bar);
+    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length && !this.#stopped) {
+      const bar = this.#queue.shift()!;
+      this.#controls();
+      const idx = this.kernel.seriesIndex(bar);
+      this.clock.time = bar.openTime + timeframeMs(bar.timeframe);
+      this.kernel.handle({ kind: 'bar', series: idx, bar });
+      if (idx === 0) {
+        this.#bars++;
+        this.#lastBar = bar.openTime;
+        this.sessions.barSeen(this.sessionId, bar.openTime);
+      }
+      // Orders decided on this bar reach a known state before the next bar is handled.
+      await this.#broker.settle();
+      if (idx === 0 && this.account) await this.reconcileBalances().catch((e) => this.#log.warn({ err: e }, 'balance reconciliation failed'));
+      this.#afterBar();
+      this.o.onStatus?.(this.status());
+    }
+  }
+
+  #afterBar(): void {
+    const trades = this.kernel.ledger.trades;
+    for (; this.#tradesSeen < trades.length; this.#tradesSeen++) {
+      const t = trades[this.#tradesSeen]!;
+      this.risk.onTradeClosed(t.pnl, t.exitTime);
+      this.sessions.addTrade(this.sessionId, t);
+    }
+    const kill = this.risk.onEquity(this.kernel.equity(), Date.now());
+    if (kill) {
+      this.#log.error({ reason: kill }, 'ALERT: kill switch: flattening and stopping');
+      this.flatten();
+      this.#broker.paused = `kill switch: ${kill}`;
+      this.#stopped = true;
+    }
+  }
+
+  /**
+   * Live: the exchange's balances are the truth. The base asset must equal the amount at start plus the
+   * ledger's position; a mismatch (an order placed outside the bot, a lost fill) is reported and new orders
+   * for the instrument pause until the user resolves it. Returns the mismatch, if any.
+   */
+  async reconcileBalances(): Promise<string | undefined> {
+    const a = this.account;
+    if (!a || this.baseAtStart === undefined) return undefined;
+    const p = parseInstrument(this.o.instrument);
+    const bal = (await a.gate.run('fetchBalance', () => a.handle.exchange.fetchBalance())) as unknown as Record<string, { total?: number }>;
+    const actual = Number(bal[p.base]?.total ?? 0);
+    const expected = this.baseAtStart + this.kernel.ledger.position(this.o.instrument).size;
+    const market = a.handle.exchange.markets?.[p.symbol] as { precision?: { amount?: number } } | undefined;
+    const tol = Math.max(1e-9, (market?.precision?.amount ?? 1e-8) / 2);
+    if (Math.abs(actual - expected) > tol) {
+      this.mismatch = `${p.base} on the exchange is ${actual}, the ledger expects ${Number(expected.toFixed(12))} (start ${this.baseAtStart} + position ${this.kernel.ledger.position(this.o.instrument).size})`;
+      this.#broker.paused = `ledger mismatch on ${this.o.instrument}: ${this.mismatch}`;
+      this.#log.error({ instrument: this.o.instrument, actual, expected }, `ALERT: ${this.#broker.paused}`);
+      return this.mismatch;
+    }
+    if (this.mismatch) {
+      this.mismatch = undefined;
+      this.#log.warn({ instrument: this.o.instrument }, 'ledger agrees with the exchange again');
+    }
+    return undefined;
+  }
+
+  #controls(): void {
+    for (const c of this.sessions.takeCommands(this.sessionId)) this.apply(c);
+  }
+
+  /** pause | resume | flatten | stop (from `candlekeep live …` through the sessions table, or in-process). */
+  apply(c: ControlCommand): void {
+    this.#log.warn({ command: c }, 'control command');
+    if (c === 'pause') this.#broker.paused = 'paused by the user';
+    else if (c === 'resume') this.#broker.paused = undefined;
+    else if (c === 'flatten') {
+      this.flatten();
+      this.#broker.paused = 'flattened by the user';
+    } else if (c === 'stop') this.#stopped = true;
+  }
+
+  /** Closes every open position with market orders (risk lets reducing orders through). */
+  flatten(): void {
+    for (const pos of this.kernel.ledger.positions) {
+      if (pos.size === 0) continue;
+      this.#broker.flatten(pos.instrument, pos.size, this.kernel.currentBar?.openTime ?? 0);
+    }
+  }
+
+  /** Polls the feed once and handles what arrived (tests and benchmarks step the session by hand). */
+  async step(): Promise<number> {
+    this.#controls();
+    const n = await this.feed.poll();
+    while (this.#draining) await this.#draining;
+    return n;
+  }
+
+  status(): SessionStatus {
+    const l = this.kernel.ledger;
+    return {
+      sessionId: this.sessionId, mode: this.mode, bars: this.#bars, lastBar: this.#lastBar, equity: l.equity(), cash: l.cash,
+      position: l.position(this.o.instrument).size, trades: l.trades.length, orders: this.kernel.counters.ordersSubmitted,
+      paused: this.#broker.paused ?? this.account?.gate.haltReason() ?? null, stopped: this.#stopped,
+    };
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Stops cleanly: no bar is half-handled, every order in flight reaches a journal state, the session is closed. */
+  async stop(status: SessionRow['status'] = 'stopped'): Promise<void> {
+    await this.feed.close();
+    while (this.#draining) await this.#draining;
+    await this.#broker.settle();
+    this.kernel.handle({ kind: 'stop' });
+    this.account?.stop();
+    this.sessions.end(this.sessionId, status === 'running' ? 'stopped' : status);
+  }
+}
+
+/** Wraps the session's broker: holds orders during warm-up, applies pause, and lets the session flatten. */
+class SessionBroker implements Broker {
+  holding = false;
+  paused: string | undefined;
+  #sink: BrokerSink | undefined;
+  #n = 0;
+  constructor(private readonly inner: Broker, private readonly ids: IntentOrderIds, private readonly now: () => EpochMs) {}
+  connect(sink: BrokerSink): void {
+    this.#sink = sink;
+    this.inner.connect(sink);
+  }
+  submit(order: Order): void {
+    const reason = this.holding ? 'warm-up bar: history never trades' : this.paused;
+    if (reason && !this.#reduces(order)) {
+      this.#sink?.orderUpdated({ order, status: 'rejected', filled: 0, remaining: 0, reason, time: this.now() });
+      return;
+    }
+    this.inner.submit(order);
+  }
+  #reduces(o: Order): boolean {
+    return 'closeAll' in o.size && !this.holding;
+  }
+  cancel(id: string, time: EpochMs): void {
+    this.inner.cancel(id, time);
+  }
+  replace(id: string, changes: OrderChanges, time: EpochMs): void {
+    this.inner.replace(id, changes, time);
+  }
+  onBar(bar: Bar): void {
+    this.inner.onBar(bar);
+  }
+  flatten(instrument: InstrumentId, size: number, barOpenTime: EpochMs): void {
+    const side = size > 0 ? 'sell' : 'buy';
+    const id = this.ids.manual(instrument, barOpenTime, this.#n++);
+    this.inner.submit({ id, type: 'market', side, size: { closeAll: true }, instrument, timeInForce: 'GTC', role: 'signal', submittedAt: this.now(), tag: 'flatten' });
+  }
+  async settle(): Promise<void> {
+    if (this.inner instanceof CcxtBroker) await this.inner.settle();
+  }
+}
+
+export type RunLiveOptions = Omit<LiveSessionOptions, 'tradingDb'> & { readonly tradingDbFile: string };
+
+/** live = live feed + ccxt broker + wall clock. */
+export function runLive(o: LiveSessionOptions): Promise<LiveSession> {
+  return LiveSession.open('live', o);
+}
+
+export function openTrading(file: string): Db {
+  return openTradingDb(path.resolve(file));
+}

@@ -1,0 +1,63 @@
+import { defineCommand } from '../command.js';
+import { resolveHome, loadConfig, homePaths } from '../../../config/index.js';
+import { UserError, isoUtc } from '../../domain/index.js';
+import { parseGatewayConfig } from '../../gateway/config.js';
+import { startGateway } from '../../gateway/run-gateway.js';
+import { keyStatusLabel } from '../../signing/keyring.js';
+import { openSecurityStore } from '../../../data/store/security-store.js';
+import { printJson, printLine, warn } from '../output.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export default defineCommand({
+  command: 'serve',
+  describe: 'run the signed order gateway (HTTP; loopback by default) with the paper order book',
+  builder: (y) =>
+    y
+      .option('port', { type: 'number', describe: 'TCP port (default 8787, or gateway.port in config; 0 picks a free one)' })
+      .option('host', { type: 'string', describe: 'address to bind (default 127.0.0.1; 0.0.0.0 exposes it: terminate TLS in front)' }),
+  handler: async (args) => {
+    const home = resolveHome(args.home);
+    const config = loadConfig({ home, file: args.config });
+    const gw = parseGatewayConfig((config as Record<string, unknown>).gateway, args.config ?? homePaths(home).configFile);
+    const host = args.host ?? gw.host;
+    const port = args.port ?? gw.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: ${port} must be an integer from 0 to 65535`);
+    if (!LOOPBACK.has(host)) {
+      warn(`WARNING: the gateway listens on ${host}, not loopback. It speaks plain HTTP: terminate TLS in front of it (a reverse proxy) and firewall the port.`);
+    }
+    // Keys that expire within 14 days get a warning at start-up.
+    const store = openSecurityStore(homePaths(home).securityDb);
+    try {
+      const now = Date.now();
+      for (const k of store.keys.list()) {
+        if (keyStatusLabel(k, now) === 'expiring') warn(`warning: key ${k.keyId} (${k.principal}) expires ${isoUtc(k.expiresAt!)}: candlekeep keys rotate --key ${k.keyId}`);
+      }
+    } finally {
+      store.close();
+    }
+    let running;
+    try {
+      running = await startGateway({ home, config: gw, env: process.env, host, port, log: (m) => warn(m) });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UserError(`port ${port} on ${host} is already in use; choose another with --port`);
+      if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new UserError(`cannot listen on ${host}:${port} (${code})`);
+      throw e;
+    }
+    if (args.json) printJson({ url: running.url, host: running.host, port: running.port });
+    else printLine(`candlekeep gateway listening on ${running.url} (paper order book; Ctrl-C to stop)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        running.close().then(resolve, (e: unknown) => {
+          warn(`error while stopping: ${(e as Error).message}`);
+          resolve();
+        });
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  },
+});

@@ -1,0 +1,250 @@
+import type { EpochMs } from '../domain/index.js';
+import { clientOrderId } from '../core/client-order-id.js';
+import type {
+  BalanceView, CancelResult, Clock, FlattenResult, IntakeOrder, IntakeOrderStatus, IntakeOrderView, OrderFilter, OrderIntake, PositionView,
+} from '../ports/index.js';
+
+/** Persistence the paper intake needs (data/store/security-paper-book.ts implements it with SQLite). */
+export interface PaperBookStore {
+  insertOrders(orders: readonly IntakeOrder[]): IntakeOrder[];
+  update(rows: readonly { clientOrderId: string; status: IntakeOrderStatus; filledAmount: number; averagePrice: number | null; reason: string | null; updatedAt: EpochMs }[]): void;
+  get(clientOrderId: string): IntakeOrderView | undefined;
+  list(f: OrderFilter): IntakeOrderView[];
+  withStatus(status: IntakeOrderStatus): IntakeOrderView[];
+  filled(): IntakeOrderView[];
+  getState(name: string): string | undefined;
+  setState(name: string, value: string): void;
+  close(): void;
+}
+
+/** What executing one order produced. */
+export type Execution = { readonly status: 'open' | 'filled' | 'rejected'; readonly filledAmount: number; readonly averagePrice: number | null; readonly reason: string | null };
+
+/**
+ * Where an accepted order is executed. The default paper venue fills market orders at once at their price
+ * (or the symbol's last fill price) and rests limit orders. A venue that does network I/O (a fake exchange in
+ * tests) runs here, after the intent was persisted and the gateway had answered.
+ */
+export type Venue = (order: IntakeOrderView, lastPrice: number | undefined) => Promise<Execution>;
+
+export const paperVenue: Venue = async (o, lastPrice) => {
+  if (o.type === 'limit') return { status: 'open', filledAmount: 0, averagePrice: null, reason: null };
+  const px = o.price !== null ? Number(o.price) : lastPrice;
+  if (px === undefined) return { status: 'rejected', filledAmount: 0, averagePrice: null, reason: 'no reference price for a paper market order (send "price")' };
+  return { status: 'filled', filledAmount: Number(o.amount), averagePrice: px, reason: null };
+};
+
+/**
+ * The OrderIntake `candlekeep serve` uses on its own: persists each intent (idempotent by client order id,
+ * group-committed), answers, then runs risk checks and the venue asynchronously in arrival order.
+ * Risk checks: paused → rejected "paused"; a buy whose notional exceeds the free quote balance → rejected.
+ */
+export class PaperOrderIntake implements OrderIntake {
+  readonly #book: PaperBookStore;
+  readonly #clock: Clock;
+  readonly #venue: Venue;
+  readonly #cash: number;
+  readonly #currency: string;
+  #pending: { order: IntakeOrder; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #flushScheduled = false;
+  #work: IntakeOrderView[] = [];
+  #running: Promise<void> | undefined;
+  #paused: boolean;
+  #closed = false;
+  readonly #balances = new Map<string, number>();
+  readonly #positions = new Map<string, { amount: number; cost: number }>();
+  readonly #lastPrice = new Map<string, number>();
+
+  constructor(o: { book: PaperBookStore; clock: Clock; venue?: Venue; cash: number; currency: string }) {
+    this.#book = o.book;
+    this.#clock = o.clock;
+    this.#venue = o.venue ?? paperVenue;
+    this.#cash = o.cash;
+    this.#currency = o.currency;
+    this.#paused = o.book.getState('paused') === 'true';
+    this.#balances.set(o.currency, o.cash);
+    for (const f of o.book.filled()) this.#applyFill(f.symbol, f.side, f.filledAmount, f.averagePrice ?? 0);
+    // Orders accepted but not executed before a restart are executed now.
+    this.#work.push(...o.book.withStatus('accepted'));
+    if (this.#work.length) this.#kick();
+  }
+
+  submit(order: IntakeOrder): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ order, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    let fresh: IntakeOrder[];
+    try {
+      fresh = this.#book.insertOrders(batch.map((b) => b.order));
+    } catch (e) {
+      for (const b of batch) b.reject(e);
+      return;
+    }
+    for (const b of batch) b.resolve();
+    for (const o of fresh) {
+      this.#work.push({
+        clientOrderId: o.clientOrderId, intentId: o.intentId, principal: o.principal, source: o.source, symbol: o.symbol, side: o.side, type: o.type,
+        amount: o.amount, price: o.price, status: 'accepted', filledAmount: 0, averagePrice: null, reason: null, createdAt: o.receivedAt, updatedAt: o.receivedAt,
+      });
+    }
+    if (fresh.length) this.#kick();
+  }
+
+  #kick(): void {
+    if (this.#running) return;
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+      if (this.#work.length) this.#kick();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#work.length && !this.#closed) {
+      const o = this.#work.shift()!;
+      const ex = await this.#execute(o);
+      // Closed while the venue was busy: the order stays "accepted" and is executed after the next start.
+      if (this.#closed) return;
+      if (ex.status === 'filled') this.#applyFill(o.symbol, o.side, ex.filledAmount, ex.averagePrice ?? 0);
+      this.#queueUpdate({ clientOrderId: o.clientOrderId, ...ex, updatedAt: this.#clock.now() });
+    }
+  }
+
+  // Status updates are group-committed like submissions: one transaction per event-loop turn.
+  #updates: Parameters<PaperBookStore['update']>[0][number][] = [];
+  #updateScheduled = false;
+  #queueUpdate(u: Parameters<PaperBookStore['update']>[0][number]): void {
+    this.#updates.push(u);
+    if (this.#updateScheduled) return;
+    this.#updateScheduled = true;
+    setImmediate(() => this.#flushUpdates());
+  }
+  #flushUpdates(): void {
+    this.#updateScheduled = false;
+    const batch = this.#updates;
+    this.#updates = [];
+    if (batch.length && !this.#closed) this.#book.update(batch);
+  }
+
+  async #execute(o: IntakeOrderView): Promise<Execution> {
+    if (this.#paused) return { status: 'rejected', filledAmount: 0, averagePrice: null, reason: 'paused' };
+    const [, quote = this.#currency] = o.symbol.split(':')[0]!.split('/');
+    const px = o.price !== null ? Number(o.price) : this.#lastPrice.get(o.symbol);
+    if (o.side === 'buy' && px !== undefined && Number(o.amount) * px > (this.#balances.get(quote) ?? 0) + 1e-9) {
+      return { status: 'rejected', filledAmount: 0, averagePrice: null, reason: `insufficient ${quote} balance for notional ${Number(o.amount) * px}` };
+    }
+    try {
+      return await this.#venue(o, this.#lastPrice.get(o.symbol));
+    } catch (e) {
+      return { status: 'rejected', filledAmount: 0, averagePrice: null, reason: `venue error: ${(e as Error).message ?? e}` };
+    }
+  }
+
+  #applyFill(symbol: string, side: 'buy' | 'sell', amount: number, price: number): void {
+    const [base = symbol, quote = this.#currency] = symbol.split(':')[0]!.split('/');
+    const sign = side === 'buy' ? 1 : -1;
+    this.#balances.set(base, (this.#balances.get(base) ?? 0) + sign * amount);
+    this.#balances.set(quote, (this.#balances.get(quote) ?? 0) - sign * amount * price);
+    const p = this.#positions.get(symbol) ?? { amount: 0, cost: 0 };
+    const next = p.amount + sign * amount;
+    // Average entry price: adds move it, reductions keep it, a flip restarts it at the fill price.
+    if (Math.abs(next) < 1e-12) this.#positions.set(symbol, { amount: 0, cost: 0 });
+    else if (Math.sign(next) !== Math.sign(p.amount) && p.amount !== 0) this.#positions.set(symbol, { amount: next, cost: next * price });
+    else if (Math.abs(next) > Math.abs(p.amount)) this.#positions.set(symbol, { amount: next, cost: p.cost + sign * amount * price });
+    else this.#positions.set(symbol, { amount: next, cost: p.amount === 0 ? 0 : (p.cost / p.amount) * next });
+    this.#lastPrice.set(symbol, price);
+  }
+
+  async cancel(clientOrderId: string, by: string): Promise<CancelResult> {
+    this.#flushUpdates();
+    const o = this.#book.get(clientOrderId);
+    if (!o) return { ok: false, reason: 'not_found' };
+    if (o.status !== 'open' && o.status !== 'accepted') return { ok: false, reason: 'not_cancelable' };
+    this.#work = this.#work.filter((w) => w.clientOrderId !== clientOrderId);
+    this.#book.update([{ clientOrderId, status: 'canceled', filledAmount: o.filledAmount, averagePrice: o.averagePrice, reason: `canceled by ${by}`, updatedAt: this.#clock.now() }]);
+    return { ok: true, order: this.#book.get(clientOrderId)! };
+  }
+
+  async listOrders(filter: OrderFilter): Promise<IntakeOrderView[]> {
+    this.#flushUpdates();
+    return this.#book.list(filter);
+  }
+
+  async positions(): Promise<PositionView[]> {
+    return [...this.#positions]
+      .filter(([, p]) => p.amount !== 0)
+      .map(([symbol, p]) => ({ symbol, amount: round(p.amount), averagePrice: round(p.cost / p.amount) }));
+  }
+
+  async balances(): Promise<BalanceView[]> {
+    return [...this.#balances].map(([currency, total]) => ({ currency, total: round(total) }));
+  }
+
+  async pause(): Promise<void> {
+    this.#paused = true;
+    this.#book.setState('paused', 'true');
+  }
+
+  async resume(): Promise<void> {
+    this.#paused = false;
+    this.#book.setState('paused', 'false');
+  }
+
+  isPaused(): boolean {
+    return this.#paused;
+  }
+
+  async flatten(by: string): Promise<FlattenResult> {
+    this.#flushUpdates();
+    const open = [...this.#book.withStatus('open'), ...this.#book.withStatus('accepted')];
+    for (const o of open) await this.cancel(o.clientOrderId, by);
+    let closing = 0;
+    const now = this.#clock.now();
+    for (const [symbol, p] of this.#positions) {
+      if (p.amount === 0) continue;
+      const px = this.#lastPrice.get(symbol);
+      const amount = Math.abs(p.amount);
+      const side = p.amount > 0 ? 'sell' : 'buy';
+      const id = `flatten:${now}:${symbol}`;
+      await this.submit({
+        intentId: id, principal: by, source: 'api', symbol, side, type: 'market', amount: String(amount), price: px === undefined ? null : String(px), receivedAt: now,
+        intent: { accountId: `gw:${by}`, exchangeId: 'gateway', strategyInstanceId: id, symbol: '-', timeframe: '-', barOpenTimeMs: 0, intentKind: 'manual', legIndex: 0, revision: 0 },
+        clientOrderId: clientOrderId({ accountId: `gw:${by}`, exchangeId: 'gateway', strategyInstanceId: id, symbol: '-', timeframe: '-', barOpenTimeMs: 0, intentKind: 'manual', legIndex: 0, revision: 0 }),
+      });
+      closing++;
+    }
+    return { canceled: open.length, closing };
+  }
+
+  /** Resolves once every accepted order has been executed (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#pending.length || this.#running || this.#flushScheduled || this.#updateScheduled) {
+      if (this.#running) await this.#running;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#pending.length) this.#flush();
+    this.#flushUpdates();
+    this.#closed = true;
+    this.#book.close();
+  }
+
+  get startingCash(): number {
+    return this.#cash;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e10) / 1e10;
+}

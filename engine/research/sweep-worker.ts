@@ -1,0 +1,44 @@
+/**
+ * Worker-thread entry for parameter sweeps (piscina). Each worker loads the strategy module once and keeps
+ * views over the shared bar buffers; a task is a batch of (index, params) evaluated with the real engine.
+ */
+import { pathToFileURL } from 'node:url';
+import type { AnyStrategy } from '../api/index.js';
+import type { BacktestSeries } from '../app/run-backtest.js';
+import type { ObjectiveId } from './objective.js';
+import { sharedColumns, type SharedSeries } from './shared-bars.js';
+import { evaluateTrial, type ParamSet, type TrialResult, type TrialSettings } from './trial.js';
+
+export type SweepTask = {
+  readonly strategyModule: string;
+  readonly series: readonly SharedSeries[];
+  readonly settings: TrialSettings;
+  readonly objective: ObjectiveId;
+  readonly items: readonly { readonly index: number; readonly params: ParamSet }[];
+};
+
+const strategies = new Map<string, AnyStrategy>();
+let cachedSeries: readonly SharedSeries[] | undefined;
+let cachedData: BacktestSeries[] = [];
+
+export async function loadStrategyModule(file: string): Promise<AnyStrategy> {
+  let s = strategies.get(file);
+  if (!s) {
+    const mod = (await import(pathToFileURL(file).href)) as { default?: AnyStrategy };
+    if (!mod.default) throw new Error(`strategy module "${file}" has no default export`);
+    s = mod.default;
+    strategies.set(file, s);
+  }
+  return s;
+}
+
+export default async function run(task: SweepTask): Promise<TrialResult[]> {
+  const strategy = await loadStrategyModule(task.strategyModule);
+  if (cachedSeries !== task.series && (cachedSeries?.length !== task.series.length || cachedSeries.some((s, i) => s.buffer !== task.series[i]!.buffer))) {
+    cachedSeries = task.series;
+    cachedData = task.series.map((s) => ({
+      key: s.key, bars: sharedColumns(s), ...(s.hash ? { hash: s.hash } : {}), ...(s.synthetic !== undefined ? { synthetic: s.synthetic } : {}),
+    }));
+  }
+  return task.items.map((it) => evaluateTrial(strategy, cachedData, task.settings, task.objective, it.index, it.params));
+}

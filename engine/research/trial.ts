@@ -1,0 +1,61 @@
+import { UserError } from '../domain/index.js';
+import type { AnyStrategy, ParamValue } from '../api/index.js';
+import { runBacktest, type BacktestOptions, type BacktestSeries } from '../app/run-backtest.js';
+import { computeMetrics, type Metrics } from '../reports/index.js';
+import { objectiveValue, type ObjectiveId } from './objective.js';
+
+export type ParamSet = Readonly<Record<string, ParamValue>>;
+
+/** Backtest settings shared by every trial of a sweep (plain data: crosses worker boundaries). */
+export type TrialSettings = Omit<BacktestOptions, 'strategy' | 'params' | 'data' | 'log' | 'orderIds'>;
+
+/** The metrics kept per trial (a compact, JSON-friendly subset). */
+export const TRIAL_METRICS = [
+  'equityFinal', 'returnFrac', 'sharpe', 'sortino', 'calmar', 'sqn', 'maxDrawdownFrac', 'tradeCount',
+  'winRateFrac', 'profitFactor', 'exposureFrac', 'feesPaid', 'probabilisticSharpe',
+] as const satisfies readonly (keyof Metrics)[];
+export type TrialMetrics = { readonly [K in (typeof TRIAL_METRICS)[number]]: Metrics[K] };
+
+export type TrialResult = {
+  /** Position in the candidate list (the same whatever the worker count). */
+  readonly index: number;
+  readonly params: ParamSet;
+  readonly objective: number | null;
+  readonly metrics: TrialMetrics | null;
+  /** Returns between RETURN_SAMPLES evenly spaced equity points (same bar indices for every trial): PBO and DSR input. */
+  readonly returns: number[];
+  readonly error?: string;
+};
+
+/** Number of equity samples per trial used for the overfitting statistics. */
+export const RETURN_SAMPLES = 513;
+
+/** Runs one parameter set through the real engine (runBacktest) and reduces it to a TrialResult. */
+export function evaluateTrial(
+  strategy: AnyStrategy, data: readonly BacktestSeries[], settings: TrialSettings, objective: ObjectiveId, index: number, params: ParamSet,
+): TrialResult {
+  try {
+    const outcome = runBacktest({ ...settings, strategy, params, data });
+    if (outcome.stoppedEarly) return { index, params, objective: null, metrics: null, returns: [], error: outcome.stoppedEarly.reason };
+    const m = computeMetrics(outcome);
+    const metrics = Object.fromEntries(TRIAL_METRICS.map((k) => [k, m[k]])) as TrialMetrics;
+    return { index, params, objective: objectiveValue(objective, m), metrics, returns: sampledReturns(outcome.equity.equity) };
+  } catch (e) {
+    if (e instanceof UserError) return { index, params, objective: null, metrics: null, returns: [], error: e.message };
+    throw e;
+  }
+}
+
+export function sampledReturns(equity: ArrayLike<number>): number[] {
+  const n = equity.length;
+  if (n < 2) return [];
+  const k = Math.min(RETURN_SAMPLES, n);
+  const out: number[] = [];
+  let prev = equity[0]!;
+  for (let j = 1; j < k; j++) {
+    const e = equity[Math.round((j * (n - 1)) / (k - 1))]!;
+    out.push(prev > 0 ? e / prev - 1 : 0);
+    prev = e;
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
+import { runBacktest } from '../../engine/app/index.js';
+import smaCross from '../../strategies/sma-cross.js';
+import { BIN, ROOT, SHARED, rm, tempDir } from '../helpers/cli.js';
+
+export const name = 'engine';
+
+function readCsv(file: string): BarColumns {
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
+  const c = allocBarColumns(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const p = lines[i]!.split(',');
+    c.openTime[i] = Number(p[0]);
+    c.open[i] = Number(p[1]);
+    c.high[i] = Number(p[2]);
+    c.low[i] = Number(p[3]);
+    c.close[i] = Number(p[4]);
+    c.volume[i] = Number(p[5]);
+  }
+  return c;
+}
+
+const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(0)}k`);
+
+/** The 10M-bar memory run, in a child process so its peak RSS is its own. */
+const MEMORY_CHILD = `
+const { runBacktest } = await import(process.argv[1]);
+const strategy = (await import(process.argv[2])).default;
+const { allocBarColumns } = await import(process.argv[3]);
+const n = 10_000_000;
+const c = allocBarColumns(n);
+let p = 100, s = 42;
+for (let i = 0; i < n; i++) {
+  s = (s * 16807) % 2147483647;
+  const r = (s / 2147483647 - 0.5) * 0.002;
+  c.openTime[i] = 1577836800000 + i * 60000; c.open[i] = p; p = p * (1 + r); c.close[i] = p;
+  c.high[i] = Math.max(c.open[i], p) * 1.0005; c.low[i] = Math.min(c.open[i], p) * 0.9995; c.volume[i] = 1000;
+}
+const t0 = performance.now();
+const o = runBacktest({ strategy, params: { size: '1' }, data: [{ key: { instrument: 'synth:GBM/USD', timeframe: '1m' }, bars: c, hash: 'mem' }] });
+const ms = performance.now() - t0;
+process.stdout.write(JSON.stringify({ ms, trades: o.trades.length, rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 }));
+`;
+
+export async function run(): Promise<void> {
+  const dir = tempDir('ck-bench-engine-');
+  try {
+    const csv = path.join(dir, 'gbm_1m.csv');
+    const g = spawnSync(process.execPath, [path.join(SHARED, 'reference/gen_ohlcv.mjs'), '--n', '1000000', '--seed', '42', '--out', csv], { encoding: 'utf8' });
+    if (g.status !== 0) throw new Error(`gen_ohlcv failed: ${g.stderr}`);
+    const bars = readCsv(csv);
+
+    // 1. Engine loop: the reference strategy through the public API, bars in memory.
+    for (const size of ['1', 'all-in']) {
+      const wall: number[] = [];
+      const cpu: number[] = [];
+      let trades = 0;
+      for (let k = 0; k < 7; k++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const o = runBacktest({ strategy: smaCross, params: { size }, data: [{ key: { instrument: 'csv:GBM/USD', timeframe: '1m' }, bars, hash: 'bench' }], cash: 10_000, feeRate: 0.001 });
+        wall.push(performance.now() - t0);
+        const c1 = process.cpuUsage(c0);
+        cpu.push((c1.user + c1.system) / 1000);
+        trades = o.trades.length;
+      }
+      const best = Math.min(...wall);
+      const bestCpu = Math.min(...cpu);
+      console.log(`  engine loop, sma-cross size=${size}, 1M bars (${trades} trades): ${fmt(1e6 / (best / 1000))} bars/s wall best (${best.toFixed(0)} ms), ${fmt(1e6 / (bestCpu / 1000))} bars/s cpu best  (target ≥ 10M bars/s)`);
+    }
+
+    // 2. Whole process: node bin/candlekeep.js backtest over 1M stored bars to report.json.
+    const home = path.join(dir, 'home');
+    const imp = spawnSync(process.execPath, [BIN, '--home', home, 'data', 'import', csv, '--instrument', 'csv:GBM/USD', '--timeframe', '1m'], { cwd: dir, encoding: 'utf8' });
+    if (imp.status !== 0) throw new Error(`data import failed: ${imp.stderr}`);
+    const args = [BIN, '--home', home, 'backtest', '--strategy', 'sma-cross', '--instrument', 'csv:GBM/USD', '--timeframe', '1m', '--cash', '10000', '--fee', '0.001', '--param', 'size=1'];
+    spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' }); // first run caches the series hash in the store
+    for (const extra of [[], ['--no-html']]) {
+      const times: number[] = [];
+      for (let k = 0; k < 5; k++) {
+        const t0 = performance.now();
+        const r = spawnSync(process.execPath, [...args, ...extra], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+        times.push(performance.now() - t0);
+        if (r.status !== 0) throw new Error(`backtest failed: ${r.stderr}`);
+      }
+      times.sort((a, b) => a - b);
+      console.log(`  whole process \`candlekeep backtest\` 1M stored bars → report.json${extra.length ? ' (--no-html)' : ' + trades.csv + report.html'}: best ${(times[0]! / 1000).toFixed(2)} s, median ${(times[2]! / 1000).toFixed(2)} s  (target ≤ 0.5 s)`);
+    }
+
+    // 3. Peak memory of a 10M-bar backtest.
+    const dist = path.join(ROOT, 'dist');
+    const m = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', MEMORY_CHILD, path.join(dist, 'engine/app/run-backtest.js'), path.join(dist, 'strategies/sma-cross.js'), path.join(dist, 'engine/domain/index.js')],
+      { encoding: 'utf8' },
+    );
+    if (m.status !== 0) throw new Error(`memory run failed: ${m.stderr}`);
+    const mem = JSON.parse(m.stdout) as { ms: number; trades: number; rss: number; maxRss: number };
+    console.log(`  10M-bar backtest (${mem.trades} trades, ${(mem.ms / 1000).toFixed(2)} s, ${fmt(1e7 / (mem.ms / 1000))} bars/s): peak RSS ${(mem.maxRss / 2 ** 20).toFixed(0)} MB  (target ≤ 1024 MB)`);
+  } finally {
+    rm(dir);
+  }
+}

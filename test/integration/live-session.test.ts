@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { API_KEY, SECRET, staticCredentials, syntheticBars } from './live-harness.js';
+import { startLocalExchange, type LocalExchange } from '../../engine/local-exchange/index.js';
+import { runLive, type LiveSettings, type LiveSession } from '../../engine/app/run-live.js';
+import { runPaper } from '../../engine/app/run-paper.js';
+import { runBacktest } from '../../engine/app/run-backtest.js';
+import { openTradingDb } from '../../data/store/order-journal.js';
+import { clearExchangeInstances } from '../../engine/brokers/ccxt/exchange-factory.js';
+import { sliceBarColumns, type BarColumns } from '../../engine/domain/index.js';
+import type { ClosedTrade } from '../../engine/domain/index.js';
+import smaCross from '../../strategies/sma-cross.js';
+import type { AnyStrategy } from '../../engine/api/index.js';
+import { rm, tempDir } from '../helpers/cli.js';
+
+const N = 240;
+const INSTRUMENT = 'binance:BTC/USDT';
+const PARAMS = { fast: '5', slow: '15', size: '0.1' };
+let ex: LocalExchange | undefined;
+let session: LiveSession | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await session?.stop().catch(() => undefined);
+  await ex?.close();
+  session = undefined;
+  ex = undefined;
+  for (const d of dirs.splice(0)) rm(d);
+});
+
+function settings(url: string, account: string): LiveSettings {
+  return { account, recvWindowMs: 5000, timeoutMs: 3000, timeSyncIntervalMs: 300_000, safetyMarginMs: 200, verbose: false, exchangeUrl: url, risk: {} };
+}
+
+const shape = (t: ClosedTrade) => ({ direction: t.direction, size: t.size, entryPrice: t.entryPrice, exitPrice: t.exitPrice, fees: Number(t.fees.toFixed(6)), pnl: Number(t.pnl.toFixed(6)) });
+
+async function drive(s: LiveSession, e: LocalExchange): Promise<void> {
+  while (e.clock.advanceBar()) await s.step();
+  await s.step();
+}
+
+function backtestOf(bars: BarColumns, seen: number) {
+  return runBacktest({ strategy: smaCross as unknown as AnyStrategy, params: PARAMS, data: [{ key: { instrument: INSTRUMENT, timeframe: '1h' }, bars: sliceBarColumns(bars, 0, seen) }], cash: 10_000, feeRate: 0.001 });
+}
+
+describe('full sessions against the local exchange equal a backtest of the same bars', () => {
+  it('live session: trades, orders and journal match the backtest trade by trade', async () => {
+    const bars = syntheticBars(N);
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 10_000 }, feeRate: 0.001 });
+    const dir = tempDir('ck-session-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    clearExchangeInstances();
+    session = await runLive({ strategy: smaCross as unknown as AnyStrategy, params: PARAMS, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, settings: settings(ex.url, 'acct:e2e-live'), credentials: staticCredentials(), pollMs: 0, feeRate: 0.001 });
+    await drive(session, ex);
+    const st = session.status();
+    expect(st.bars).toBe(N - 1);
+    const bt = backtestOf(bars, N - 1);
+    const live = session.kernel.ledger.trades;
+    expect(bt.trades.length).toBeGreaterThanOrEqual(3);
+    expect(live.map(shape)).toEqual(bt.trades.map(shape));
+    // One exchange order per strategy order, every journal row FILLED, nothing else sent.
+    const rows = session.journal.bySession(session.sessionId);
+    expect(rows.every((r) => r.state === 'FILLED')).toBe(true);
+    expect(rows.length).toBe(bt.counters.ordersSubmitted);
+    expect(ex.counters.orderPosts).toBe(rows.length);
+    expect(ex.orders().length).toBe(rows.length);
+    await session.stop();
+    expect(session.sessions.get(session.sessionId)!.status).toBe('stopped');
+    session = undefined;
+    db.close();
+  }, 120_000);
+
+  it('paper session: the simulated broker on the live feed trades exactly like the backtest', async () => {
+    const bars = syntheticBars(N);
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars }], balances: { USDT: 10_000 } });
+    const dir = tempDir('ck-session-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    clearExchangeInstances();
+    session = await runPaper({ strategy: smaCross as unknown as AnyStrategy, params: PARAMS, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, settings: settings(ex.url, 'acct:e2e-paper'), pollMs: 0, cash: 10_000, feeRate: 0.001 });
+    await drive(session, ex);
+    expect(session.status().bars).toBe(N - 1);
+    const bt = backtestOf(bars, N - 1);
+    expect(bt.trades.length).toBeGreaterThanOrEqual(3);
+    expect(session.kernel.ledger.trades.map(shape)).toEqual(bt.trades.map(shape));
+    expect(session.kernel.ledger.trades.map((t) => [t.entryTime, t.exitTime])).toEqual(bt.trades.map((t) => [t.entryTime, t.exitTime]));
+    expect(ex.counters.orderPosts).toBe(0);
+    await session.stop();
+    session = undefined;
+    db.close();
+  }, 120_000);
+});
+
+describe('ledger reconciliation with the exchange', () => {
+  it('an order placed outside the bot is reported as a mismatch and new orders for the instrument pause', async () => {
+    const bars = syntheticBars(60);
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 10_000 }, feeRate: 0.001 });
+    const dir = tempDir('ck-session-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    clearExchangeInstances();
+    session = await runLive({ strategy: smaCross as unknown as AnyStrategy, params: PARAMS, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, settings: settings(ex.url, 'acct:recon'), credentials: staticCredentials(), pollMs: 0 });
+    ex.clock.advanceBar();
+    await session.step();
+    expect(await session.reconcileBalances()).toBeUndefined();
+    // Someone trades on the same account by hand.
+    await session.account!.handle.exchange.createOrder('BTC/USDT', 'market', 'buy', 0.05, undefined, { clientOrderId: 'manual0000000000000000000000001' });
+    expect(await session.reconcileBalances()).toBe('BTC on the exchange is 0.05, the ledger expects 0 (start 0 + position 0)');
+    expect(session.status().paused).toMatch(/^ledger mismatch on binance:BTC\/USDT/);
+    await session.stop();
+    session = undefined;
+    db.close();
+  });
+});
