@@ -1,3 +1,6 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
 import { allocBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
 import type { BarStore, SeriesInfo, SeriesKey, TimeRange, UpsertResult } from '../../engine/ports/index.js';
 import { homePaths } from '../../config/home.js';
@@ -338,6 +341,7 @@ export class SqliteBarStore implements BarStore {
 /** Opens the bar store of a home folder (`<home>/market.db`), creating and migrating it if needed. */
 export function openBarStore(home: string, opts: { readonly?: boolean } = {}): SqliteBarStore {
   const file = homePaths(home).marketDb;
+  if (!opts.readonly) createWithLargePages(file);
   const db = openDatabase(file, opts.readonly ? { readonly: true } : {});
   try {
     return new SqliteBarStore(db, file);
@@ -348,6 +352,27 @@ export function openBarStore(home: string, opts: { readonly?: boolean } = {}): S
 }
 
 const COLS = ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const;
+
+/**
+ * A new market database gets 64 KiB pages: bar chunks are ~160 KB blobs, and big pages halve the CPU cost of
+ * writing and reading them. The page size can only be chosen before the file is first put in WAL mode,
+ * so this runs before openDatabase; an existing file keeps its page size.
+ */
+function createWithLargePages(file: string): void {
+  if (fs.existsSync(file)) return;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file, { timeout: 2000 });
+    try {
+      db.pragma('page_size = 65536');
+      db.pragma('journal_mode = WAL');
+    } finally {
+      db.close();
+    }
+  } catch {
+    // openDatabase reports the reason (permissions, a file in the way…) with a clear message.
+  }
+}
 
 function decodeRow(r: ChunkRow, step: number): BarColumns {
   return decodeChunk(r.data, r.n, r.regular === 1, r.first_t, step);

@@ -74,9 +74,10 @@ export type StrategyDef<P extends ParamDecls = ParamDecls, S = unknown> = {
   readonly describe?: string;
   readonly params: P;
   readonly subscriptions?: readonly Subscription[];
-  readonly warmup?: number | ((params: ParamValues<P>) => number);
+  /** Bars of the primary series before onBar is first called (a number, or computed from the params). */
+  readonly warmup?: number | { bars(params: ParamValues<P>): number };
   /** Cross-parameter rules: return a message (naming the params) to reject a combination. */
-  readonly validate?: (params: ParamValues<P>) => string | undefined;
+  validate?(params: ParamValues<P>): string | undefined;
   init(ctx: Context<P>): S;
   onBar(bar: Bar, state: S, ctx: Context<P>): void;
   onFill?(fill: Fill, state: S, ctx: Context<P>): void;

@@ -115,7 +115,7 @@ export class Kernel implements BrokerSink {
       ctx.registering = false;
     }
     const w = this.strategy.warmup;
-    const declared = typeof w === 'function' ? w(this.opts.params as ParamValues<ParamDecls>) : w ?? 0;
+    const declared = typeof w === 'object' ? w.bars(this.opts.params as ParamValues<ParamDecls>) : w ?? 0;
     if (!Number.isInteger(declared) || declared < 0) throw new UserError(`strategy "${this.strategy.id}": warmup must be a whole number of bars ≥ 0, got ${declared}`);
     this.warmupBars = declared;
     this.started = true;

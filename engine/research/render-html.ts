@@ -16,7 +16,8 @@ export type ResearchPage = {
 };
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const fmt = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : Math.abs(v) >= 1000 ? v.toFixed(2) : v.toPrecision(d));
+const fmt = (v: number | null | undefined, d = 4) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '—' : Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 ? v.toFixed(2) : v.toPrecision(d);
 const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
 
 /** Colour for t in [0, 1]: dark blue → teal → yellow (viridis-like), as an rgb() string. */
@@ -34,15 +35,21 @@ function heatmap(p: ResearchPage): string {
   const [ax, ay] = p.axes as [Axis, Axis];
   const cell = new Map<string, number | null>();
   for (const t of p.trials) cell.set(`${String(t.params[ax.name])}|${String(t.params[ay.name])}`, t.objective);
-  const vals = [...cell.values()].filter((v): v is number => v !== null);
-  const lo = Math.min(...vals), hi = Math.max(...vals);
+  const vals = [...cell.values()].filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const lo = vals[0]!, hi = vals[vals.length - 1]!;
+  // Colour by rank, so a few extreme values do not wash out the rest of the map.
+  const rankOf = (v: number) => {
+    let a = 0, b = vals.length;
+    while (a < b) { const m = (a + b) >> 1; if (vals[m]! < v) a = m + 1; else b = m; }
+    return vals.length > 1 ? a / (vals.length - 1) : 0.5;
+  };
   const cw = Math.max(14, Math.min(48, Math.floor(720 / ax.values.length))), ch = Math.max(12, Math.min(32, Math.floor(480 / ay.values.length)));
   const W = 70 + cw * ax.values.length, H = 40 + ch * ay.values.length;
   const rects: string[] = [];
   ay.values.forEach((y, j) => {
     ax.values.forEach((x, i) => {
       const v = cell.get(`${String(x)}|${String(y)}`);
-      const fill = v === undefined ? '#f4f4f4' : v === null ? '#ddd' : colour(hi > lo ? (v - lo) / (hi - lo) : 0.5);
+      const fill = v === undefined ? '#f4f4f4' : v === null ? '#ddd' : colour(rankOf(v));
       const title = `${ax.name}=${String(x)}, ${ay.name}=${String(y)}: ${v === undefined ? 'not run' : fmt(v)}`;
       rects.push(`<rect x="${60 + i * cw}" y="${(ay.values.length - 1 - j) * ch}" width="${cw - 1}" height="${ch - 1}" fill="${fill}"><title>${esc(title)}</title></rect>`);
     });
@@ -53,16 +60,17 @@ function heatmap(p: ResearchPage): string {
 <svg width="${W}" height="${H}" font-size="11">${rects.join('')}${xl}${yl}
 <text x="${60 + (cw * ax.values.length) / 2}" y="${ay.values.length * ch + 32}" text-anchor="middle" font-weight="bold">${esc(ax.name)}</text>
 <text x="12" y="${(ay.values.length * ch) / 2}" transform="rotate(-90 12 ${(ay.values.length * ch) / 2})" text-anchor="middle" font-weight="bold">${esc(ay.name)}</text></svg>
-<p class="muted">Colour scale: ${fmt(lo)} (dark) … ${fmt(hi)} (yellow); grey: no value; light: not run (constraint or random search).</p>`;
+<p class="muted">Colour by rank: worst ${fmt(lo)} (dark) … best ${fmt(hi)} (yellow); grey: no value; light: not run (constraint or random search). Hover a cell for its value.</p>`;
 }
 
 function histogram(p: ResearchPage): string {
-  const vals = p.trials.map((t) => t.objective).filter((v): v is number => v !== null);
+  const vals = p.trials.map((t) => t.objective).filter((v): v is number => v !== null).sort((a, b) => a - b);
   if (vals.length < 2) return '';
-  const lo = Math.min(...vals), hi = Math.max(...vals);
+  // Bins span the 2nd..98th percentile; values outside are counted in the edge bins.
+  const lo = vals[Math.floor((vals.length - 1) * 0.02)]!, hi = vals[Math.ceil((vals.length - 1) * 0.98)]!;
   const bins = Math.max(5, Math.min(40, Math.round(Math.sqrt(vals.length))));
   const counts = new Array<number>(bins).fill(0);
-  for (const v of vals) counts[hi > lo ? Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins)) : 0]!++;
+  for (const v of vals) counts[hi > lo ? Math.max(0, Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins))) : 0]!++;
   const max = Math.max(...counts);
   const W = 720, H = 200, bw = W / bins;
   const bars = counts.map((c, i) => `<rect x="${i * bw}" y="${H - (c / max) * H}" width="${bw - 2}" height="${(c / max) * H}" fill="#3b528b"><title>${fmt(lo + (i * (hi - lo)) / bins)} … ${fmt(lo + ((i + 1) * (hi - lo)) / bins)}: ${c}</title></rect>`).join('');

@@ -27,19 +27,19 @@ export class Rsi extends BaseIndicator {
     this.prevX = x;
     if (i === 0) return this.emit(NaN);
     const n = this.period;
+    // Branch-free form of TA-Lib's `if (d < 0) loss -= d; else gain += d` (adding +0 changes no bit);
+    // price changes are a coin flip, so a branch would mispredict half the time.
+    const up = Math.max(d, 0);
+    const down = Math.max(-d, 0);
     if (i <= n) {
-      if (d < 0) this.loss -= d;
-      else this.gain += d;
+      this.loss += down;
+      this.gain += up;
       if (i < n) return this.emit(NaN);
       this.loss /= n;
       this.gain /= n;
     } else {
-      this.loss *= n - 1;
-      this.gain *= n - 1;
-      if (d < 0) this.loss -= d;
-      else this.gain += d;
-      this.loss /= n;
-      this.gain /= n;
+      this.loss = (this.loss * (n - 1) + down) / n;
+      this.gain = (this.gain * (n - 1) + up) / n;
     }
     const total = this.gain + this.loss;
     return this.emit(total !== 0 ? 100 * (this.gain / total) : 0);

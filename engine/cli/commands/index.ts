@@ -10,6 +10,8 @@ import serve from './serve.js';
 import keys from './keys/index.js';
 import audit from './audit/index.js';
 import order from './order/index.js';
+import paper from './paper.js';
+import live from './live/index.js';
 
 export const commands: readonly CommandDef<any>[] = [
   data,
@@ -22,4 +24,6 @@ export const commands: readonly CommandDef<any>[] = [
   keys,
   audit,
   order,
+  paper,
+  live,
 ];

@@ -4,6 +4,7 @@ import list from './list.js';
 import rotate from './rotate.js';
 import revoke from './revoke.js';
 import tvRoute from './tv-route.js';
+import exchangeKeys from './exchange.js';
 
 // Subcommands: one file each. To add one, import it above and append it to this list.
 export default defineGroup('keys', 'gateway API keys (create, list, rotate, revoke), TradingView routes, exchange keys', [
@@ -12,4 +13,5 @@ export default defineGroup('keys', 'gateway API keys (create, list, rotate, revo
   rotate,
   revoke,
   tvRoute,
+  exchangeKeys,
 ]);
