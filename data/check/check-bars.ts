@@ -99,8 +99,12 @@ export function checkBars(input: CheckInput, opts: CheckOptions = DEFAULT_CHECK_
   for (let i = 1; i < n; i++) if (T[i]! < T[i - 1]!) outOfOrder.push({ time: T[i]!, previous: T[i - 1]!, ...rowOf(i) });
 
   // Time order (stable on file order) for everything that looks at neighbours.
-  const order = Array.from({ length: n }, (_, i) => i);
-  if (outOfOrder.length > 0) order.sort((a, b) => T[a]! - T[b]! || a - b);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (outOfOrder.length > 0) {
+    const sorted = Array.from(order).sort((a, b) => T[a]! - T[b]! || a - b);
+    order.set(sorted);
+  }
 
   const duplicates: Duplicate[] = [];
   const offGrid: OffGrid[] = [];
@@ -110,11 +114,12 @@ export function checkBars(input: CheckInput, opts: CheckOptions = DEFAULT_CHECK_
   let extraRows = 0, zeroVolumeBars = 0;
 
   // Unique bars in time order: the first row of each timestamp.
-  const uniq: number[] = [];
+  const uniqBuf = new Int32Array(n);
+  let nu = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
-    if (uniq.length > 0 && T[uniq[uniq.length - 1]!] === T[i]) {
-      const firstI = uniq[uniq.length - 1]!;
+    if (nu > 0 && T[uniqBuf[nu - 1]!] === T[i]) {
+      const firstI = uniqBuf[nu - 1]!;
       const last = duplicates[duplicates.length - 1];
       const same = O[i] === O[firstI] && Hi[i] === Hi[firstI] && L[i] === L[firstI] && C[i] === C[firstI] && V[i] === V[firstI];
       if (last && last.time === T[i]) {
@@ -130,26 +135,32 @@ export function checkBars(input: CheckInput, opts: CheckOptions = DEFAULT_CHECK_
       extraRows++;
       continue;
     }
-    uniq.push(i);
+    uniqBuf[nu++] = i;
   }
+  const uniq = uniqBuf.subarray(0, nu);
 
   for (let i = 0; i < n; i++) {
     const t = T[i]!;
     if (!isOnGrid(t, tf)) offGrid.push({ time: t, ...rowOf(i) });
     const o = O[i]!, h = Hi[i]!, l = L[i]!, c = C[i]!, v = V[i]!;
-    const np: string[] = [];
-    if (!(o > 0)) np.push(`open ${o}`);
-    if (!(h > 0)) np.push(`high ${h}`);
-    if (!(l > 0)) np.push(`low ${l}`);
-    if (!(c > 0)) np.push(`close ${c}`);
-    if (np.length) nonPositive.push({ time: t, ...rowOf(i), fields: np });
-    const p: string[] = [];
-    if (h < l) p.push(`high ${h} is below low ${l}`);
-    if (h < o) p.push(`high ${h} is below open ${o}`);
-    if (h < c) p.push(`high ${h} is below close ${c}`);
-    if (l > o) p.push(`low ${l} is above open ${o}`);
-    if (l > c) p.push(`low ${l} is above close ${c}`);
-    if (p.length) ohlc.push({ time: t, ...rowOf(i), problems: p });
+    // Fast path: most bars are fine; build messages only for the others.
+    if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
+      const np: string[] = [];
+      if (!(o > 0)) np.push(`open ${o}`);
+      if (!(h > 0)) np.push(`high ${h}`);
+      if (!(l > 0)) np.push(`low ${l}`);
+      if (!(c > 0)) np.push(`close ${c}`);
+      nonPositive.push({ time: t, ...rowOf(i), fields: np });
+    }
+    if (h < l || h < o || h < c || l > o || l > c) {
+      const p: string[] = [];
+      if (h < l) p.push(`high ${h} is below low ${l}`);
+      if (h < o) p.push(`high ${h} is below open ${o}`);
+      if (h < c) p.push(`high ${h} is below close ${c}`);
+      if (l > o) p.push(`low ${l} is above open ${o}`);
+      if (l > c) p.push(`low ${l} is above close ${c}`);
+      ohlc.push({ time: t, ...rowOf(i), problems: p });
+    }
     if (v < 0) negativeVolume.push({ time: t, ...rowOf(i), volume: v });
     if (v === 0) zeroVolumeBars++;
   }
@@ -195,10 +206,12 @@ export function checkBars(input: CheckInput, opts: CheckOptions = DEFAULT_CHECK_
   flush();
 
   const outliers = findOutliers(uniq, C, T, input.row, opts);
-  const onGridUnique = uniq.filter((i) => isOnGrid(T[i]!, tf));
+  let firstOn = -1, lastOn = -1;
+  for (let k = 0; k < nu; k++) if (isOnGrid(T[uniq[k]!]!, tf)) { firstOn = uniq[k]!; break; }
+  for (let k = nu - 1; k >= 0; k--) if (isOnGrid(T[uniq[k]!]!, tf)) { lastOn = uniq[k]!; break; }
   const first = n ? T[order[0]!]! : undefined;
   const last = n ? T[order[n - 1]!]! : undefined;
-  const expectedBars = onGridUnique.length ? Math.round((T[onGridUnique[onGridUnique.length - 1]!]! - T[onGridUnique[0]!]!) / step) + 1 : 0;
+  const expectedBars = firstOn >= 0 ? Math.round((T[lastOn]! - T[firstOn]!) / step) + 1 : 0;
 
   return {
     timeframe: tf,
@@ -239,9 +252,9 @@ export function checkBars(input: CheckInput, opts: CheckOptions = DEFAULT_CHECK_
  * are left out of the window so a quiet stretch does not make every later move an outlier.
  * The sigma is refreshed every SIGMA_REFRESH returns (it moves slowly; sorting per bar is wasteful).
  */
-const SIGMA_REFRESH = 8;
+const SIGMA_REFRESH = 32;
 
-function findOutliers(uniq: readonly number[], C: ArrayLike<number>, T: ArrayLike<number>, rows: ArrayLike<number> | undefined, opts: CheckOptions): Outlier[] {
+function findOutliers(uniq: Int32Array, C: ArrayLike<number>, T: ArrayLike<number>, rows: ArrayLike<number> | undefined, opts: CheckOptions): Outlier[] {
   const out: Outlier[] = [];
   const w = Math.max(2, Math.floor(opts.outlierWindow));
   const ring = new Float64Array(w);

@@ -43,6 +43,7 @@ const TWO53 = 2 ** 53;
  * Rows are validated one by one; a problem is reported as `row 812 of "btc.csv": high "41990.5" is below low "42001.0"`
  * where the row is the line number in the file (the header is row 1). Rows with problems never reach `onBatch`.
  * Fatal problems (unreadable, empty, binary, no usable header) throw a UserError.
+ * The arrays handed to `onBatch` are reused for the next batch: copy what you keep (BarStore.upsert does).
  */
 export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: BarColumns) => void): CsvReadStats {
   const label = `"${path.basename(file)}"`;
@@ -78,14 +79,12 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
   let first: number | undefined;
   let last: number | undefined;
 
-  let batch = allocBarColumns(batchRows);
+  const batch = allocBarColumns(batchRows);
   let nb = 0;
   const flush = () => {
     if (nb === 0) return;
-    if (!(opts.stopAtFirstProblem && problemCount > 0)) {
-      onBatch(nb === batchRows ? batch : sliceCols(batch, nb));
-      batch = allocBarColumns(batchRows);
-    }
+    // The batch's arrays are reused for the next batch: onBatch must copy what it keeps (the store does).
+    if (!(opts.stopAtFirstProblem && problemCount > 0)) onBatch(nb === batchRows ? batch : sliceCols(batch, nb));
     nb = 0;
   };
 
@@ -167,37 +166,39 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
     rows++;
     rowError = undefined;
     tsIso = false;
+    // Locals, not closure slots, in the per-byte loop.
+    const b = bytes, d = delim, tg = target, nc = ncols, vv = vals;
     let p = s;
     let col = 0;
     for (;;) {
       const fs0 = p;
-      const tgt = col < ncols ? target[col]! : -1;
+      const tgt = col < nc ? tg[col]! : -1;
       if (tgt >= 0) {
         let neg = false;
-        let c = bytes[p]!;
+        let c = b[p]!;
         if (c === 45) { neg = true; p++; } else if (c === 43) p++;
-        let mant = 0, digits = 0, frac = -1;
+        const digitsFrom = p;
+        let mant = 0, dot = -1;
         while (p < e) {
-          c = bytes[p]!;
-          if (c >= 48 && c <= 57) {
-            mant = mant * 10 + (c - 48);
-            digits++;
-            if (frac >= 0) frac++;
-          } else if (c === 46 && frac < 0) frac = 0;
+          c = b[p]!;
+          if (c >= 48 && c <= 57) mant = mant * 10 + (c - 48);
+          else if (c === 46 && dot < 0) dot = p;
           else break;
           p++;
         }
-        if (p < e && bytes[p] !== delim) {
-          while (p < e && bytes[p] !== delim) p++;
-          vals[tgt] = slowField(fs0, p, tgt);
+        const digits = p - digitsFrom - (dot >= 0 ? 1 : 0);
+        const frac = dot >= 0 ? p - dot - 1 : 0;
+        if (p < e && b[p] !== d) {
+          while (p < e && b[p] !== d) p++;
+          vv[tgt] = slowField(fs0, p, tgt);
         } else if (digits === 0 || mant >= TWO53 || frac > 22) {
-          vals[tgt] = slowField(fs0, p, tgt);
+          vv[tgt] = slowField(fs0, p, tgt);
         } else {
           const v = frac > 0 ? mant / POW10[frac]! : mant;
-          vals[tgt] = neg ? -v : v;
+          vv[tgt] = neg ? -v : v;
         }
       } else {
-        while (p < e && bytes[p] !== delim) p++;
+        while (p < e && b[p] !== d) p++;
       }
       col++;
       if (p >= e) break;
@@ -255,7 +256,8 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
     if (l > c) return problem(`low "${raw(3)}" is above close "${raw(4)}"`);
     if (t === prevT) return problem(`timestamp "${raw(0)}" repeats row ${prevRow}`);
     if (t < prevT) return problem(`timestamp "${raw(0)}" (${isoUtc(t)}) is before row ${prevRow}'s (${isoUtc(prevT)}); rows must be in time order`);
-    if ((t - gridOffset) % tfMs !== 0) return problem(`timestamp "${raw(0)}" (${isoUtc(t)}) is not on the ${opts.timeframe} grid`);
+    const slot = (t - gridOffset) / tfMs; // exact for whole multiples; cheaper than a float modulo
+    if (slot !== Math.floor(slot)) return problem(`timestamp "${raw(0)}" (${isoUtc(t)}) is not on the ${opts.timeframe} grid`);
     prevT = t;
     prevRow = lineNo;
     first ??= t;

@@ -1,4 +1,4 @@
-import { UserError, unknownName } from '../../engine/domain/index.js';
+import { UserError, suggest } from '../../engine/domain/index.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
 
 /**
@@ -133,7 +133,8 @@ export class RunIndex {
       throw new UserError(`run "${ref}" is ambiguous: ${matches.length} runs match (${shown}${matches.length > 5 ? ', …' : ''}); give more characters`);
     }
     if (ids.length === 0) throw new UserError(`unknown run "${ref}": there are no runs yet (run \`candlekeep backtest …\` first)`);
-    throw unknownName('run', ref, ids);
+    const near = suggest(ref, ids);
+    throw new UserError(`unknown run "${ref}"${near ? ` — did you mean "${near}"?` : ' (see `candlekeep report list`)'}`);
   }
 
   delete(runId: string): boolean {

@@ -25,6 +25,8 @@ export class SqliteKeyStore implements KeyStore {
   readonly #revoke: Statement;
   readonly #touch: Statement;
   readonly #countValid: Statement;
+  /** Incremented by every key write through this connection (data_version only sees other connections). */
+  localWrites = 0;
 
   constructor(db: Db) {
     this.#get = db.prepare('SELECT * FROM api_keys WHERE key_id = ?');
@@ -46,13 +48,16 @@ export class SqliteKeyStore implements KeyStore {
     return (this.#list.all() as Row[]).map(toRecord);
   }
   insert(k: ApiKeyRecord): void {
+    this.localWrites++;
     this.#insert.run(k.keyId, k.principal, k.sealed.ct, k.sealed.iv, k.sealed.tag, k.scopes, k.status, k.createdAt, k.notBefore,
       k.expiresAt, k.revokedAt, k.lastUsedAt, k.replacesKeyId);
   }
   setExpiresAt(keyId: string, at: EpochMsLike): void {
+    this.localWrites++;
     this.#expire.run(at, keyId);
   }
   revoke(keyId: string, at: EpochMsLike): void {
+    this.localWrites++;
     this.#revoke.run(at, keyId);
   }
   touch(keyId: string, at: EpochMsLike): void {

@@ -36,6 +36,7 @@ export class SqliteSecurityStore implements SecurityStore {
   readonly tv: SqliteTvStore;
   readonly #getMeta;
   readonly #setMeta;
+  readonly #dataVersion;
 
   constructor(readonly file: string, readonly db: Db) {
     this.keys = new SqliteKeyStore(db);
@@ -44,6 +45,7 @@ export class SqliteSecurityStore implements SecurityStore {
     this.intents = new SqliteIntentStore(db);
     this.tv = new SqliteTvStore(db);
     this.#getMeta = db.prepare('SELECT value FROM security_meta WHERE name = ?');
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.#setMeta = db.prepare('INSERT INTO security_meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value');
   }
 
@@ -55,6 +57,10 @@ export class SqliteSecurityStore implements SecurityStore {
     } catch (e) {
       throw dbError(this.file, e);
     }
+  }
+
+  keysVersion(): string {
+    return `${this.#dataVersion.get() as number}:${this.keys.localWrites}`;
   }
 
   kekFingerprint(): string | undefined {

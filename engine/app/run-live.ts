@@ -150,7 +150,6 @@ export class LiveSession {
       position: (i) => kernelRef?.ledger.position(i).size ?? 0,
       barOpenTime: () => kernelRef?.currentBar?.openTime,
     });
-    let source;
     if (mode === 'live') {
       const credentials = o.credentials ?? (o.box ? keyStoreCredentials(new ExchangeKeyStore(o.tradingDb, o.box), o.settings.account, p.exchange) : undefined);
       if (!credentials) throw new UserError(`no exchange keys: add one with candlekeep keys exchange add --exchange ${p.exchange} --account ${o.settings.account}`);
@@ -170,13 +169,13 @@ export class LiveSession {
       });
       account.listeners.push(ccxtBroker.onJournalChange);
       inner = ccxtBroker;
-      source = account.handle.exchange;
     } else {
       inner = new SimBroker({ cash, makerFeeRate: feeRate, takerFeeRate: feeRate });
-      const h = await getExchange({ exchangeId: p.exchange, accountId: `paper-feed:${p.exchange}`, ...(o.settings.exchangeUrl ? { baseUrl: o.settings.exchangeUrl } : {}), timeoutMs: o.settings.timeoutMs });
-      await h.exchange.loadMarkets();
-      source = h.exchange;
     }
+    // Market data through its own keyless instance, so polling never queues in front of an order.
+    const md = await getExchange({ exchangeId: p.exchange, accountId: `market-data:${p.exchange}`, ...(o.settings.exchangeUrl ? { baseUrl: o.settings.exchangeUrl } : {}), timeoutMs: o.settings.timeoutMs });
+    await md.exchange.loadMarkets();
+    const source = md.exchange;
     const clock = new BarCloseClock();
     const broker = new SessionBroker(inner, ids, () => clock.now());
     const feed = new PollingLiveFeed({

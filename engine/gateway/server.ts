@@ -71,6 +71,8 @@ export class Gateway {
   readonly #limiter: RateLimiter;
   readonly #secrets = new Map<string, string>();
   readonly #touched = new Map<string, EpochMs>();
+  readonly #keyCache = new Map<string, ApiKeyRecord | null>();
+  #keysVersion = '';
   readonly #log: (msg: string) => void;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
@@ -247,7 +249,7 @@ export class Gateway {
     const tsMs = Number(ts as string);
 
     // Step 3: key lookup; unusable keys continue with a dummy secret.
-    const key = this.store.keys.get(keyId as string);
+    const key = this.#key(keyId as string);
     let keyProblem: string | undefined;
     let secret = DUMMY_SECRET;
     if (!key) keyProblem = 'unknown_key';
@@ -438,6 +440,21 @@ export class Gateway {
 
   audit(ctx: RequestCtx, event: AuditEvent, outcome: 'accepted' | 'rejected', reason: string | null, detail?: Record<string, unknown>): void {
     this.store.audit.append(this.#auditRow(ctx, event, outcome, reason, detail));
+  }
+
+  /** Key rows cached until api_keys may have changed (another process's commit or a write here), so a revoke applies to the next request. */
+  #key(keyId: string): ApiKeyRecord | undefined {
+    const v = this.store.keysVersion();
+    if (v !== this.#keysVersion || this.#keyCache.size > 10_000) {
+      this.#keyCache.clear();
+      this.#keysVersion = v;
+    }
+    let k = this.#keyCache.get(keyId);
+    if (k === undefined) {
+      k = this.store.keys.get(keyId) ?? null;
+      this.#keyCache.set(keyId, k);
+    }
+    return k ?? undefined;
   }
 
   #secret(k: ApiKeyRecord): string | undefined {

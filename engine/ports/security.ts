@@ -156,6 +156,11 @@ export interface SecurityStore {
   readonly intents: IntentStore;
   readonly tv: TvStore;
   transaction<T>(fn: () => T): T;
+  /**
+   * Changes whenever api_keys may have changed: a commit by another connection (a CLI `keys revoke`)
+   * or a key write through this store. Lets the gateway cache key rows without delaying a revocation.
+   */
+  keysVersion(): string;
   /** The master-key fingerprint recorded with the first sealed secret (undefined before that). */
   kekFingerprint(): string | undefined;
   setKekFingerprint(fp: string): void;

@@ -7,12 +7,15 @@ type BenchModule = { name: string; run: () => Promise<void> };
 
 const modules: Array<() => Promise<BenchModule>> = [
   // one line per benchmark module
+  () => import('./research.js'),
+  () => import('./gateway.js'),
   () => import('./engine.js'),
   () => import('./reports.js'),
   () => import('./indicators.js'),
   () => import('./local-exchange.js'),
   () => import('./store.js'),
   () => import('./data-fetch-check.js'),
+  () => import('./live.js'),
 ];
 
 const only = process.argv.slice(2);

@@ -7,6 +7,8 @@ import { gatewayIntent } from '../../engine/gateway/order-body.js';
 import { signRequest } from '../../engine/client/sign.js';
 import { SecretBox } from '../../engine/signing/secret-box.js';
 import { verifyAuditChain } from '../../engine/signing/audit-chain.js';
+import { revokeKey } from '../../engine/signing/keyring.js';
+import { openSecurityStore } from '../../data/store/security-store.js';
 import { V1, TestClock, startHarness, raw, rawLine, signedRequest, auditRows, lastSeq, freshNonce, type Harness } from './gateway-harness.js';
 
 const T0: number = V1.ts;
@@ -550,6 +552,16 @@ describe('keys: rotation and limits (6.5)', () => {
     h.keyring.rotate({ keyId: V1.keyId, overlapMs: 86_400_000, now: T0 });
     h.keyring.revoke({ keyId: V1.keyId, now: T0 });
     expect((await sendV1()).body).toEqual({ error: 'unauthorized', reason: 'invalid_credentials' });
+  });
+
+  it('a revoke committed by another process (connection) applies to the very next request', async () => {
+    await start();
+    expect((await signedRequest(h.port, { keyId: V1.keyId, secret: V1.secret, method: 'GET', target: '/v1/orders', ts: T0 })).status).toBe(200);
+    const other = openSecurityStore(path.join(dir, 'security.db'));
+    revokeKey(other, { keyId: V1.keyId, now: T0 });
+    other.close();
+    const r = await signedRequest(h.port, { keyId: V1.keyId, secret: V1.secret, method: 'GET', target: '/v1/orders', ts: T0 });
+    expect(r.body).toEqual({ error: 'unauthorized', reason: 'invalid_credentials' });
   });
 
   it('a 4th active key for one principal is refused', async () => {

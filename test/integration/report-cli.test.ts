@@ -53,6 +53,14 @@ describe('candlekeep report list', () => {
     expect(rows[2]).toMatchObject({ kind: 'backtest', params: { fast: 10, slow: 30 }, metrics: { tradeCount: 10 } });
   });
 
+  it('limits the list and refuses a bad --limit', () => {
+    const r = runCli(['report', 'list', '--limit', '1', '--json'], { home });
+    expect((JSON.parse(r.stdout) as { runId: string }[]).map((x) => x.runId)).toEqual([c.runId]);
+    const bad = runCli(['report', 'list', '--limit', '0'], { home });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--limit: "0" is not a whole number ≥ 1');
+  });
+
   it('says so when there are no runs', () => {
     const empty = tempDir('ck-report-empty-');
     try {

@@ -70,6 +70,13 @@ describe('RunIndex', () => {
     idx.close();
   });
 
+  it('points to report list when no run is close', () => {
+    const idx = fresh();
+    idx.put(rec('sma-cross-aaaa11112222', 1));
+    expect(() => idx.resolve('zzzzzzzz')).toThrow('unknown run "zzzzzzzz" (see `candlekeep report list`)');
+    idx.close();
+  });
+
   it('says there are no runs yet when the index is empty', () => {
     const idx = fresh();
     expect(() => idx.resolve('latest')).toThrow(/no runs yet/);

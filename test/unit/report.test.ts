@@ -225,3 +225,17 @@ describe('writeRunArtifacts', () => {
     expect(fs.readdirSync(w.dir).sort()).toEqual(['report.json', 'trades.csv']);
   });
 });
+
+describe('trades.csv times', () => {
+  it('formats entry and exit times exactly like Date#toISOString', () => {
+    const times = [0, 1, 999, 59_999, 86_399_999, Date.UTC(2024, 1, 29, 23, 59, 59, 7), Date.UTC(1999, 11, 31, 0, 0, 0, 450), -1, -86_400_001, 1_704_091_440_000];
+    const { report } = buildReport(input(makeOutcome({
+      editTrades: (ts) => times.map((t, i) => ({ ...ts[0]!, entryTime: t, exitTime: t + i * 3_723_004 })),
+    })));
+    const rows = tradesCsv(report.trades).trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    rows.forEach((r, i) => {
+      expect(r[4]).toBe(new Date(times[i]!).toISOString());
+      expect(r[7]).toBe(new Date(times[i]! + i * 3_723_004).toISOString());
+    });
+  });
+});

@@ -80,6 +80,9 @@ async function create(s: ExchangeSettings, recvWindowMs: number, creds: Exchange
     secret: creds?.secret,
     password: creds?.password,
     enableRateLimit: true,
+    // Binance's limits are request weight per rolling minute: model that instead of a 50 ms leaky bucket, so an
+    // order is not held behind a market-data poll that just went out (the limiter stays on, A7).
+    ...(s.exchangeId === 'binance' ? { rateLimiterAlgorithm: 'rollingWindow', rollingWindowSize: 60_000 } : {}),
     timeout: s.timeoutMs ?? 10_000,
     verbose: false,
     options: {

@@ -1,0 +1,105 @@
+/**
+ * Gateway bench (`npm run bench -- gateway`): a real `candlekeep serve` process (security DB with
+ * synchronous=FULL, paper order book) under load from a second process (gateway-load.js) on loopback.
+ *  1. accepted: signed POST /v1/orders verified, nonce-checked, journaled (intent + audit, group commit) and answered.
+ *     The per-key limit (50 req/s) stays in force: the load is spread over KEYS keys, one principal each,
+ *     so each key sends rate / KEYS ≤ 50 req/s.
+ *  2. rejected: bad signatures from one remote; the nonce table must not grow.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { openSecurityStore } from '../../data/store/security-store.js';
+import { SecretBox } from '../../engine/signing/secret-box.js';
+import { Keyring } from '../../engine/signing/keyring.js';
+
+export const name = 'gateway';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../../..');
+const KEYS = 64;
+const RATE = 2500;
+const MASTER = Buffer.alloc(32, 11);
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+type LoadResult = { sent: number; done: number; seconds: number; statuses: Record<string, number>; p50: number; p99: number; max: number };
+
+function runLoad(args: Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(HERE, 'gateway-load.js'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (c) => (out += c));
+    const kill = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.on('exit', (code) => {
+      clearTimeout(kill);
+      if (code !== 0) return reject(new Error(`load generator exited ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult);
+    });
+  });
+}
+
+export async function run(): Promise<void> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-bench-gw-'));
+  const store = openSecurityStore(path.join(home, 'security.db'));
+  const keyring = new Keyring(store, new SecretBox(MASTER));
+  const keys = Array.from({ length: KEYS }, (_, i) => {
+    const k = keyring.create({ principal: `bench${i}`, scopes: 'read,trade', now: Date.now() });
+    return { keyId: k.keyId, secret: k.secret };
+  });
+  store.close();
+  const server = spawn(process.execPath, [path.join(ROOT, 'bin/candlekeep.js'), '--home', home, 'serve', '--port', '0'], {
+    env: { ...process.env, CANDLEKEEP_MASTER_KEY: MASTER.toString('base64') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout.on('data', (c) => {
+        out += c;
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+    });
+    // Warm-up (JIT, page cache), then the measured runs.
+    await runLoad({ url, mode: 'accepted', keys, rate: 1000, durationMs: 1000, maxRequests: 1000, concurrency: 64 });
+    let cpu0 = cpuSeconds(server.pid!);
+    const a = await runLoad({ url, mode: 'accepted', keys, rate: RATE, durationMs: 5000, maxRequests: RATE * 5, concurrency: 128 });
+    const cpuA = cpuSeconds(server.pid!) - cpu0;
+    const ok = a.statuses['202'] ?? 0;
+    console.log(`  accepted signed orders: ${Math.round(ok / a.seconds)} req/s at an offered ${RATE} req/s over ${KEYS} keys  (target ≥ 2000/s)`);
+    console.log(`  accepted latency: p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms, max ${a.max.toFixed(1)} ms  (target p99 ≤ 10 ms)`);
+    console.log(`  gateway CPU per accepted order: ${((cpuA / ok) * 1e6).toFixed(0)} µs → ${Math.round(ok / cpuA)} req/s per fully available core (load average now ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores)`);
+    if (ok !== a.done) console.log(`  non-202 replies: ${JSON.stringify(a.statuses)}`);
+
+    const db = new Database(path.join(home, 'security.db'), { readonly: true });
+    const nonces = () => (db.prepare('SELECT count(*) AS n FROM used_nonces').get() as { n: number }).n;
+    const before = nonces();
+    cpu0 = cpuSeconds(server.pid!);
+    const r = await runLoad({ url, mode: 'rejected', keys, rate: 0, durationMs: 3000, maxRequests: 200_000, concurrency: 64 });
+    const after = nonces();
+    const cpuR = cpuSeconds(server.pid!) - cpu0;
+    db.close();
+    const rej = r.statuses['401'] ?? 0;
+    console.log(`  rejected bad signatures: ${Math.round(rej / r.seconds)} req/s (p99 ${r.p99.toFixed(2)} ms)  (target ≥ 20000/s)`);
+    console.log(`  gateway CPU per rejected request: ${((cpuR / Math.max(1, r.done)) * 1e6).toFixed(0)} µs → ${Math.round(r.done / cpuR)} req/s per fully available core`);
+    console.log(`  nonce table: ${before} rows before, ${after} after the rejected run  (target: unchanged)`);
+    if (rej !== r.done) console.log(`  non-401 replies: ${JSON.stringify(r.statuses)}`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}

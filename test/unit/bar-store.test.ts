@@ -1,0 +1,143 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHUNK_BARS, hashBars, openBarStore, type SqliteBarStore } from '../../data/index.js';
+import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
+import type { SeriesKey } from '../../engine/ports/index.js';
+import { rm, tempDir } from '../helpers/cli.js';
+
+const M = 60_000;
+const T0 = Date.UTC(2024, 0, 1);
+const KEY: SeriesKey = { instrument: 'binance:BTC/USDT', timeframe: '1m' };
+
+function bars(idx: number[]): BarColumns {
+  const c = allocBarColumns(idx.length);
+  idx.forEach((i, k) => {
+    c.openTime[k] = T0 + i * M;
+    c.open[k] = 100 + i / 8;
+    c.high[k] = 101 + i / 8;
+    c.low[k] = 99 + i / 8;
+    c.close[k] = 100.5 + i / 8;
+    c.volume[k] = i % 17;
+  });
+  return c;
+}
+const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+
+let dir: string;
+let store: SqliteBarStore;
+beforeEach(() => {
+  dir = tempDir('ck-store-');
+  store = openBarStore(dir);
+});
+afterEach(() => {
+  store.close();
+  rm(dir);
+});
+
+describe('SqliteBarStore', () => {
+  it('keeps the bars after the store is closed and opened again', () => {
+    const c = bars(range(0, 2 * CHUNK_BARS + 5));
+    store.upsert(KEY, c, { source: 'test' });
+    store.close();
+    store = openBarStore(dir);
+    expect(store.contentHash(KEY)).toBe(hashBars(c));
+    expect(store.info(KEY)!.count).toBe(c.length);
+  });
+
+  it('stores gap-free chunks without their openTime column and gappy ones with it, reading both back exactly', () => {
+    const idx = [...range(0, CHUNK_BARS), ...range(CHUNK_BARS, 2 * CHUNK_BARS).filter((i) => i % 3 !== 0)];
+    const c = bars(idx);
+    store.upsert(KEY, c, { source: 'test' });
+    const db = new Database(path.join(dir, 'market.db'), { readonly: true });
+    const chunks = db.prepare('SELECT n, regular, length(data) AS bytes FROM bar_chunks ORDER BY chunk_start').all() as { n: number; regular: number; bytes: number }[];
+    db.close();
+    expect(chunks.map((r) => [r.regular, r.bytes / r.n])).toEqual([
+      [1, 40],
+      [0, 48],
+    ]);
+    expect(store.contentHash(KEY)).toBe(hashBars(c));
+  });
+
+  it('writes off-grid bars as given (the store keeps what it is handed; import validates the grid)', () => {
+    const c = bars([0, 1, 2]);
+    c.openTime[1] = T0 + 90_000;
+    store.upsert(KEY, c, { source: 'test' });
+    expect(Array.from(store.read(KEY).openTime)).toEqual([T0, T0 + 90_000, T0 + 2 * M]);
+  });
+
+  it('rolls back every write of a transaction that throws', () => {
+    store.upsert(KEY, bars(range(0, 100)), { source: 'a' });
+    const before = store.info(KEY);
+    expect(() =>
+      store.transaction(() => {
+        store.upsert(KEY, bars(range(50, 300)), { source: 'b' });
+        store.delete(KEY, { from: T0, to: T0 + 10 * M });
+        store.upsert({ instrument: 'binance:ETH/USDT', timeframe: '1m' }, bars(range(0, 10)), { source: 'b' });
+        throw new Error('stop');
+      }),
+    ).toThrow('stop');
+    expect(store.info(KEY)).toEqual(before);
+    expect(store.list().length).toBe(1);
+  });
+
+  it('records every writer of a series in its source, and the synthetic flag sticks', () => {
+    store.upsert(KEY, bars(range(0, 10)), { source: 'csv:a.csv' });
+    store.upsert(KEY, bars(range(10, 20)), { source: 'ccxt:binance' });
+    store.upsert(KEY, bars(range(20, 30)), { source: 'ccxt:binance' });
+    expect(store.info(KEY)!.source).toBe('csv:a.csv + ccxt:binance');
+    store.upsert(KEY, bars(range(0, 10)), { source: 'csv:other.csv' });
+    expect(store.info(KEY)!.source).toBe('csv:a.csv + ccxt:binance');
+  });
+
+  it('counts a bar whose value changed only in sign of zero as updated', () => {
+    const c = bars([0]);
+    c.volume[0] = 0;
+    store.upsert(KEY, c, { source: 't' });
+    c.volume[0] = -0;
+    expect(store.upsert(KEY, c, { source: 't' })).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
+  });
+
+  it('counts gaps and missing bars between first and last', () => {
+    store.upsert(KEY, bars([0, 1, 2, 5, 6, 10]), { source: 't' });
+    expect(store.info(KEY)).toMatchObject({ count: 6, missing: 5, gaps: 2 });
+  });
+
+  it('deletes a range inside one chunk and across chunk boundaries', () => {
+    store.upsert(KEY, bars(range(0, 3 * CHUNK_BARS)), { source: 't' });
+    expect(store.delete(KEY, { from: T0 + 10 * M, to: T0 + 20 * M })).toBe(10);
+    expect(store.delete(KEY, { from: T0 + (CHUNK_BARS - 5) * M, to: T0 + (2 * CHUNK_BARS + 5) * M })).toBe(CHUNK_BARS + 10);
+    const t = Array.from(store.read(KEY).openTime, (x) => (x - T0) / M);
+    expect(t).toEqual([...range(0, 10), ...range(20, CHUNK_BARS - 5), ...range(2 * CHUNK_BARS + 5, 3 * CHUNK_BARS)]);
+    expect(store.info(KEY)!.count).toBe(t.length);
+  });
+
+  it('opens read-only for readers and says so when nothing is stored', () => {
+    store.upsert(KEY, bars(range(0, 10)), { source: 't' });
+    const ro = openBarStore(dir, { readonly: true });
+    expect(ro.read(KEY).length).toBe(10);
+    ro.close();
+    const empty = tempDir('ck-store-empty-');
+    try {
+      openBarStore(empty).close();
+      const db = new Database(path.join(empty, 'market.db'));
+      db.exec('DROP TABLE bar_chunks; DROP TABLE bar_series');
+      db.close();
+      expect(() => openBarStore(empty, { readonly: true })).toThrow(/no bars are stored in ".*market\.db" yet/);
+    } finally {
+      rm(empty);
+    }
+  });
+
+  it('records its schema version', () => {
+    const db = new Database(path.join(dir, 'market.db'), { readonly: true });
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'bars'").all()).toEqual([{ version: 1 }]);
+    db.close();
+  });
+
+  it('creates a new market database with 64 KiB pages', () => {
+    expect(store.sizeOnDisk().pageSize).toBe(65536);
+    expect(fs.existsSync(path.join(dir, 'market.db'))).toBe(true);
+  });
+});
