@@ -311,10 +311,19 @@ export class SqliteBarStore implements BarStore {
       const bars = this.readRows(row, {});
       hash = new BarHasher().update(bars).digest();
       ({ missing, gaps } = countGaps(bars.openTime, timeframeMs(row.timeframe as Timeframe)));
-      try {
+      if (!this.db.readonly && !this.db.inTransaction) {
+        // Caching is optional: never wait for another writer's lock just to save the figures.
+        const wait = this.db.pragma('busy_timeout', { simple: true }) as number;
+        this.db.pragma('busy_timeout = 0');
+        try {
+          this.st.setDerived.run(hash, missing, gaps, row.id);
+        } catch {
+          // Busy: the figures are still right, just not cached.
+        } finally {
+          this.db.pragma(`busy_timeout = ${wait}`);
+        }
+      } else if (this.db.inTransaction) {
         this.st.setDerived.run(hash, missing, gaps, row.id);
-      } catch {
-        // A read-only or busy database: the figures are still right, just not cached.
       }
     }
     return {

@@ -254,6 +254,22 @@ export class OrderJournal {
     })();
   }
 
+  /**
+   * PLANNED and SUBMITTING in one commit (one fsync on the hot path): the intent is journaled as being sent
+   * with its exchange-clock send time before the request leaves. Returns undefined when the id already exists.
+   */
+  planSubmitting(intent: NewIntent, sentExchangeTs: number): JournalRow | undefined {
+    return this.#db.transaction(() => {
+      if (this.#get.get(intent.clientOrderId)) return undefined;
+      const now = this.#now();
+      this.#insert.run({ ...intent, now });
+      this.#event.run(intent.clientOrderId, now, null, 'PLANNED', null);
+      this.#db.prepare(`UPDATE order_intents SET state = 'SUBMITTING', sent_exchange_ts = ?, attempts = 1, updated_at = ? WHERE client_order_id = ?`).run(sentExchangeTs, now, intent.clientOrderId);
+      this.#event.run(intent.clientOrderId, now, 'PLANNED', 'SUBMITTING', `sentExchangeTs=${sentExchangeTs}`);
+      return this.get(intent.clientOrderId)!;
+    })();
+  }
+
   /** Commits SUBMITTING with the exchange-clock send time, before the request leaves. */
   markSubmitting(clientOrderId: string, sentExchangeTs: number): JournalRow {
     return this.#db.transaction(() => {

@@ -4,8 +4,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError, unknownName } from '../domain/index.js';
 import type { AnyStrategy } from '../api/index.js';
 
-/** The package root (this file lives at dist/engine/app/ once compiled). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The package root: the nearest folder above this file holding package.json (works from dist/ and from sources). */
+export const PACKAGE_ROOT = ((): string => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    dir = up;
+  }
+})();
 
 export type StrategyDirs = {
   /** Strategy sources: one `<id>.ts` per strategy. */

@@ -107,6 +107,7 @@ export class LiveSession {
   baseAtStart: number | undefined;
   /** Set when the exchange's balance disagrees with the ledger; trading for the instrument pauses. */
   mismatch: string | undefined;
+  #lastBalanceCheck = 0;
 
   private constructor(
     readonly mode: SessionMode,
@@ -237,7 +238,11 @@ export class LiveSession {
       }
       // Orders decided on this bar reach a known state before the next bar is handled.
       await this.#broker.settle();
-      if (idx === 0 && this.account) await this.reconcileBalances().catch((e) => this.#log.warn({ err: e }, 'balance reconciliation failed'));
+      // Balances cost request weight (GET /account is 20 on Binance): check at most once a minute.
+      if (idx === 0 && this.account && Date.now() - this.#lastBalanceCheck >= 60_000) {
+        this.#lastBalanceCheck = Date.now();
+        await this.reconcileBalances().catch((e) => this.#log.warn({ err: e }, 'balance reconciliation failed'));
+      }
       this.#afterBar();
       this.o.onStatus?.(this.status());
     }
@@ -312,7 +317,10 @@ export class LiveSession {
   /** Polls the feed once and handles what arrived (tests and benchmarks step the session by hand). */
   async step(): Promise<number> {
     this.#controls();
-    const n = await this.feed.poll();
+    const n = await this.feed.poll().catch((e: unknown) => {
+      this.#log.warn({ err: e }, 'feed poll failed; the next poll back-fills');
+      return 0;
+    });
     while (this.#draining) await this.#draining;
     return n;
   }

@@ -67,6 +67,8 @@ export type RunOptions = {
   readonly signal?: AbortSignal;
   readonly progress?: SweepProgress;
   readonly html?: boolean;
+  /** Distribute batches through BullMQ on this Redis URL instead of local worker threads. */
+  readonly queue?: string;
 };
 
 /** The compiled module a strategy reference resolves to (loadStrategy has compiled it). */
@@ -81,6 +83,7 @@ function compiledModule(ref: string): string {
 }
 
 export type PreparedSearch = {
+  readonly range: TimeRange;
   readonly strategy: AnyStrategy;
   readonly strategyModule: string;
   readonly objective: ObjectiveId;
@@ -124,7 +127,7 @@ export async function prepareSearch(spec: OptimizeSpec, home: string): Promise<P
     store.close();
   }
   const { params: _p, ...settings } = simOptions(spec);
-  return { strategy, strategyModule: compiledModule(spec.strategy), objective, axes, points, gridSize: c.gridSize, rejectedByConstraint: rejected, settings, data };
+  return { range, strategy, strategyModule: compiledModule(spec.strategy), objective, axes, points, gridSize: c.gridSize, rejectedByConstraint: rejected, settings, data };
 }
 
 export function researchRunId(prefix: string, spec: unknown, data: readonly BacktestSeries[]): string {
@@ -178,16 +181,24 @@ export async function runOptimization(spec: OptimizeSpec, opts: RunOptions): Pro
     const series: SharedSeries[] = prep.data.map((d) => shareBars(d.key, d.bars, { ...(d.hash ? { hash: d.hash } : {}), ...(d.synthetic !== undefined ? { synthetic: d.synthetic } : {}) }));
     let done = resumed;
     opts.progress?.start(prep.points.length, resumed);
-    const out = await runSweep({
-      strategyModule: prep.strategyModule, series, settings: prep.settings, objective: prep.objective, points: prep.points,
-      ...(opts.workers !== undefined ? { workers: opts.workers } : {}), skip,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      onBatch: (batch) => {
-        store.putTrials(runId, 'main', batch as TrialResult[]);
-        done += batch.length;
-        opts.progress?.update(done);
-      },
-    });
+    const onBatch = (batch: readonly TrialResult[]) => {
+      store.putTrials(runId, 'main', batch as TrialResult[]);
+      done += batch.length;
+      opts.progress?.update(done);
+    };
+    const out = opts.queue
+      ? { ...(await (await import('../research/queue.js')).runSweepOnQueue({
+          url: opts.queue, points: prep.points, skip, onBatch, ...(opts.signal ? { signal: opts.signal } : {}),
+          job: {
+            runId, strategy: spec.strategy, settings: prep.settings, objective: prep.objective,
+            series: prep.data.map((d) => ({ instrument: d.key.instrument, timeframe: d.key.timeframe, ...prep.range, hash: d.hash ?? '' })),
+          },
+        })), workers: 0 }
+      : await runSweep({
+          strategyModule: prep.strategyModule, series, settings: prep.settings, objective: prep.objective, points: prep.points,
+          ...(opts.workers !== undefined ? { workers: opts.workers } : {}), skip,
+          ...(opts.signal ? { signal: opts.signal } : {}), onBatch,
+        });
     opts.progress?.stop();
     interrupted = out.interrupted;
     workers = out.workers;

@@ -7,7 +7,7 @@ import type { GlobalArgs } from './command.js';
 export type SearchArgs = {
   strategy?: string; instrument?: string; timeframe?: string; from?: string; to?: string; cash?: number; fee?: number;
   param?: string[]; grid?: string[]; random?: number; seed?: number; objective: string; constraint?: string[];
-  workers?: number; top: number; html?: boolean;
+  workers?: number; top: number; html?: boolean; queue?: string;
 };
 
 export function searchFlags(y: Argv<GlobalArgs>): Argv<SearchArgs> {
@@ -26,6 +26,7 @@ export function searchFlags(y: Argv<GlobalArgs>): Argv<SearchArgs> {
     .option('objective', { type: 'string', default: 'sharpe', describe: 'what to maximise: sharpe, sortino, calmar, return, cagr, sqn, profit-factor, expectancy, win-rate, equity, drawdown, psr' })
     .option('constraint', { type: 'string', array: true, describe: 'keep only combinations where this holds, e.g. "fast<slow" (repeatable)' })
     .option('workers', { type: 'number', describe: 'worker threads (default: all cores; 0 = in this thread)' })
+    .option('queue', { type: 'string', describe: 'distribute the trials through this Redis queue (BullMQ) to `candlekeep worker` processes, e.g. redis://127.0.0.1:6379' })
     .option('top', { type: 'number', default: 10, describe: 'rows in the top table' })
     .option('html', { type: 'boolean', default: true, describe: 'write research.html and report.html (--no-html skips)' }) as unknown as Argv<SearchArgs>;
 }

@@ -42,6 +42,6 @@ export function roundPrice(rules: MarketRules, price: number): number {
 export function belowMinimum(rules: MarketRules, amount: number, price: number): string | undefined {
   if (!(amount > 0)) return 'amount rounds to zero';
   if (amount < rules.minAmount) return `amount ${amount} is below the market minimum ${rules.minAmount}`;
-  if (amount * price < rules.minNotional) return `notional ${(amount * price).toFixed(8).replace(/0+$/, '')} is below the market minimum notional ${rules.minNotional}`;
+  if (amount * price < rules.minNotional) return `notional ${Number((amount * price).toFixed(8))} is below the market minimum notional ${rules.minNotional}`;
   return undefined;
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { EpochMs } from '../domain/index.js';
-import type { AuditEvent, AuditInput, Clock, IntakeOrder, OrderIntake, SecurityStore, Scope, ApiKeyRecord } from '../ports/index.js';
+import type { AuditEvent, AuditInput, Clock, IntakeOrder, IntakeOrderStatus, OrderIntake, SecurityStore, Scope, ApiKeyRecord } from '../ports/index.js';
 import { KEY_ID_RE, NONCE_RE, SIGNATURE_RE, TIMESTAMP_RE, canonicalString } from '../signing/canonical.js';
 import { Keyring, hasScope, keyValidity } from '../signing/keyring.js';
 import type { SecretBox } from '../signing/secret-box.js';
@@ -50,6 +50,7 @@ export type RequestCtx = {
 /** A secret nobody holds, so unknown/revoked/expired keys cost the same HMAC as real ones (6.3 step 3). */
 const DUMMY_SECRET = 'cks_' + crypto.randomBytes(32).toString('base64url');
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+const ORDER_STATUSES = new Set<string>(['accepted', 'open', 'filled', 'canceled', 'rejected', 'unknown'] satisfies IntakeOrderStatus[]);
 
 /**
  * The signed order/command gateway (SIGNING.md part (b)) on node:http. Verification order is 6.3:
@@ -108,6 +109,9 @@ export class Gateway {
       this.#handle(req, res).catch((e: unknown) => this.#internal(res, e));
     });
     this.server.keepAliveTimeout = 10_000;
+    // Slow senders cannot hold a connection open for long.
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 15_000;
   }
 
   /** Listens (loopback by default) and starts the purge/clock/flood timers. */
@@ -146,6 +150,12 @@ export class Gateway {
   }
 
   #everyMinute(): void {
+    this.purge();
+    this.#limiter.prune(this.clock.now());
+  }
+
+  /** SIGNING.md 6.4 purge (start-up and every 60 s): `DELETE FROM used_nonces WHERE expires_at < now`, and expired alert dedupe keys. */
+  purge(): void {
     const now = this.clock.now();
     this.queue.push({
       run: () => {
@@ -156,7 +166,6 @@ export class Gateway {
         if (!r.ok) this.#log(`purge failed: ${(r.error as Error).message}`);
       },
     });
-    this.#limiter.prune(now);
   }
 
   #everySecond(): void {
@@ -244,6 +253,7 @@ export class Gateway {
 
     // Step 2: body limit while streaming; the raw bytes are hashed before anything parses them.
     const body = await readBody(req, BODY_LIMIT_BYTES);
+    if (!body.ok && body.aborted) return;
     if (!body.ok) return this.reject(ctx, { status: 413, body: { error: 'body_too_large' }, close: true }, 'body_too_large', { limit: BODY_LIMIT_BYTES });
     ctx.bodySha256 = body.sha256;
     const tsMs = Number(ts as string);
@@ -324,8 +334,11 @@ export class Gateway {
         const limit = Math.min(1000, Math.max(1, Number(sp.get('limit') ?? 100) || 100));
         const status = sp.get('status') ?? undefined;
         const symbol = sp.get('symbol') ?? undefined;
+        if (status !== undefined && !ORDER_STATUSES.has(status)) {
+          return this.rejectInTx(ctx, { status: 400, body: { error: 'invalid_query', message: `status: "${status.slice(0, 32)}" is not one of ${[...ORDER_STATUSES].join(', ')}` } }, 'invalid_query');
+        }
         return this.#accepted(ctx, k, 'request.accepted', {
-          after: async () => ({ status: 200, body: { orders: await this.intake.listOrders({ status: status as never, symbol, limit }) } }),
+          after: async () => ({ status: 200, body: { orders: await this.intake.listOrders({ status: status as IntakeOrderStatus | undefined, symbol, limit }) } }),
         });
       }
       case 'orders.cancel': {
@@ -491,7 +504,8 @@ function drainThenSend(ctx: RequestCtx, r: Reply): void {
   send(ctx.res, r);
 }
 
-export type BodyRead = { ok: true; body: Buffer; sha256: string } | { ok: false };
+/** `aborted`: the client went away before the body ended (nothing to answer, nothing to audit). */
+export type BodyRead = { ok: true; body: Buffer; sha256: string } | { ok: false; aborted?: boolean };
 
 /** Reads the raw body, hashing it as it streams; stops at `limit` bytes (Content-Length is checked first). */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<BodyRead> {
@@ -518,10 +532,16 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Body
     };
     req.on('data', onData);
     req.once('end', () => {
-      if (!done) resolve({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n), sha256: hash.digest('hex') });
+      if (!done) done = true, resolve({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n), sha256: hash.digest('hex') });
     });
     req.once('error', (e) => {
       if (!done) reject(e);
+    });
+    req.once('close', () => {
+      if (!done && !req.complete) {
+        done = true;
+        resolve({ ok: false, aborted: true });
+      }
     });
   });
 }

@@ -86,6 +86,7 @@ export async function handleTradingView(gw: Gateway, ctx: RequestCtx, routeId: s
     return gw.reject(ctx, { status: 415, body: { error: 'unsupported_media_type' } }, 'unsupported_media_type', { contentType: ct.slice(0, 64) });
   }
   const body = await readBody(ctx.req, BODY_LIMIT_BYTES);
+  if (!body.ok && body.aborted) return;
   if (!body.ok) return gw.reject(ctx, { status: 413, body: { error: 'body_too_large' }, close: true }, 'body_too_large');
   ctx.bodySha256 = body.sha256;
   let o: Record<string, unknown>;

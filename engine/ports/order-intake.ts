@@ -16,6 +16,17 @@ import type { OrderIntent } from '../core/client-order-id.js';
  * - Commands: `pause` stops new orders from executing (they are recorded and rejected with reason
  *   "paused"), `resume` lifts it, `flatten` cancels open orders and closes positions with market orders.
  * - Nothing here imports ccxt; a live implementation wraps its broker behind this interface.
+ *
+ * Plugging a broker in (checklist):
+ * 1. Implement OrderIntake next to the broker/journal (not in engine/gateway). `submit`: INSERT the journal row
+ *    (client_order_id UNIQUE = `order.clientOrderId`, or `clientOrderIdFor(exchangeId, order.intent).id` for
+ *    Kraken/Coinbase formats; an existing id → resolve without change), commit (synchronous=FULL), enqueue into the
+ *    live driver's queue, resolve. Risk checks and createOrder run from that queue, like strategy orders.
+ * 2. Map journal states to IntakeOrderStatus: PLANNED → accepted; SUBMITTING/UNKNOWN → unknown; ACKED → open;
+ *    FILLED → filled; CANCELED → canceled; REJECTED/NOT_PLACED → rejected (with the reason).
+ * 3. Hand it to the gateway: `startGateway({ home, config, env, intake })` (engine/gateway/run-gateway.ts); the
+ *    gateway never closes an intake it did not create.
+ * 4. Run the gateway tests' flows against it (orders, cancel, pause/resume/flatten, the stalled-exchange test).
  */
 export type IntakeOrder = {
   /** Caller's idempotency id (≤ 128 printable ASCII chars, no '|'). */
@@ -37,8 +48,8 @@ export type IntakeOrder = {
   readonly receivedAt: EpochMs;
 };
 
-export const INTAKE_ORDER_STATUSES = ['accepted', 'open', 'filled', 'canceled', 'rejected', 'unknown'] as const;
-export type IntakeOrderStatus = (typeof INTAKE_ORDER_STATUSES)[number];
+/** accepted = persisted, not yet executed; unknown = sent, outcome not yet reconciled (live). */
+export type IntakeOrderStatus = 'accepted' | 'open' | 'filled' | 'canceled' | 'rejected' | 'unknown';
 
 export type IntakeOrderView = {
   readonly clientOrderId: string;

@@ -46,12 +46,11 @@ export interface NonceStore {
   count(): number;
 }
 
-export const AUDIT_EVENTS = [
-  'key.created', 'key.rotated', 'key.revoked', 'key.expired',
-  'request.accepted', 'request.rejected', 'order.submitted', 'order.reconciled',
-  'tv.route.created', 'tv.token.created', 'server.started', 'server.clock_step',
-] as const;
-export type AuditEvent = (typeof AUDIT_EVENTS)[number];
+/** Audit events (SIGNING.md 6.7), plus TradingView route changes and server start / clock-step incidents. */
+export type AuditEvent =
+  | 'key.created' | 'key.rotated' | 'key.revoked' | 'key.expired'
+  | 'request.accepted' | 'request.rejected' | 'order.submitted' | 'order.reconciled'
+  | 'tv.route.created' | 'tv.token.created' | 'server.started' | 'server.clock_step';
 
 /** What a caller records; seq, prev_hash and hash are assigned by the log. */
 export type AuditInput = {

@@ -38,6 +38,8 @@ export type LoadedRun = { readonly record: RunRecord; readonly report: Report; r
 
 /** Resolves run references (id, id prefix, hash prefix, `latest`) in the index and loads their reports. */
 export async function loadRuns(marketDb: string, refs: readonly string[]): Promise<LoadedRun[]> {
+  // Reading must not create a database.
+  if (!fs.existsSync(marketDb)) throw new UserError(`unknown run "${refs[0] ?? ''}": there are no runs yet (no database at "${marketDb}"; run \`candlekeep backtest …\` first)`);
   const index = RunIndex.open(marketDb);
   let records;
   try {

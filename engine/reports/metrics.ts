@@ -24,7 +24,10 @@ export type Metrics = {
   readonly startTime: EpochMs;
   readonly endTime: EpochMs;
   readonly durationMs: number;
-  /** Share of equity points (bar closes) at which any position was open. */
+  /**
+   * Share of equity points (bar closes) at which any position was open. (backtesting.py marks the
+   * entry bar through the exit bar inclusive; with next-open fills that is one bar more per trade.)
+   */
   readonly exposureFrac: number;
   /** Starting cash. */
   readonly equityInitial: number;
@@ -32,9 +35,9 @@ export type Metrics = {
   readonly equityPeak: number;
   /** All fees paid, including entry fees of positions still open (backtesting.py "Commissions [$]"). */
   readonly feesPaid: number;
-  /** equityFinal / equityInitial − 1. */
+  /** equityFinal / equityInitial − 1 (backtesting.py divides by the first equity point, which equals the cash). */
   readonly returnFrac: number;
-  /** Primary instrument: lastClose / firstOpen − 1. */
+  /** Primary instrument held from the first bar's open to the last close: lastClose / firstOpen − 1 (long only). */
   readonly buyHoldReturnFrac: number | null;
   readonly returnAnnFrac: number | null;
   readonly volatilityAnnFrac: number | null;

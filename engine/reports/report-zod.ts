@@ -7,7 +7,11 @@ import { REPORT_SCHEMA_ID } from './report-schema.js';
 const num = z.number();
 const jsonObject = z.record(z.string(), z.unknown());
 
-const metricsShape = Object.fromEntries(METRIC_KEYS.map((k) => [k, num.nullable()])) as Record<(typeof METRIC_KEYS)[number], z.ZodNullable<z.ZodNumber>>;
+// A metric added after a report was written reads back as null (undefined), so older v1 reports stay readable.
+const metricsShape = Object.fromEntries(METRIC_KEYS.map((k) => [k, num.nullable().default(null)])) as Record<
+  (typeof METRIC_KEYS)[number],
+  z.ZodDefault<z.ZodNullable<z.ZodNumber>>
+>;
 
 /** Validates a report.json read from disk (outside input). */
 export const ReportSchema = z.object({

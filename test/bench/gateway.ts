@@ -50,6 +50,13 @@ function runLoad(args: Record<string, unknown>): Promise<LoadResult> {
   });
 }
 
+const BARE_SERVER = `
+const http = require('node:http');
+const body = JSON.stringify({ error: 'unauthorized', reason: 'invalid_credentials' });
+const s = http.createServer({ keepAlive: true }, (req, res) => { req.resume(); req.on('end', () => {
+  res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); }); });
+s.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + s.address().port));`;
+
 export async function run(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-bench-gw-'));
   const store = openSecurityStore(path.join(home, 'security.db'));
@@ -97,6 +104,17 @@ export async function run(): Promise<void> {
     console.log(`  gateway CPU per rejected request: ${((cpuR / Math.max(1, r.done)) * 1e6).toFixed(0)} µs → ${Math.round(r.done / cpuR)} req/s per fully available core`);
     console.log(`  nonce table: ${before} rows before, ${after} after the rejected run  (target: unchanged)`);
     if (rej !== r.done) console.log(`  non-401 replies: ${JSON.stringify(r.statuses)}`);
+    // Baseline: a bare node:http server answering the same 401, same load generator, same moment.
+    // On a shared machine this tells the gateway's own cost apart from what the machine can do at all.
+    const bare = spawn(process.execPath, ['-e', BARE_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const bareUrl = await new Promise<string>((resolve) => bare.stdout.on('data', (c) => resolve(String(c).trim())));
+      const b = await runLoad({ url: bareUrl, mode: 'rejected', keys, rate: 0, durationMs: 3000, maxRequests: 200_000, concurrency: 64 });
+      const bareRate = Math.round(b.done / b.seconds);
+      console.log(`  baseline bare node:http 401 server: ${bareRate} req/s → the gateway's rejected path runs at ${Math.round((100 * rej) / r.seconds / bareRate)}% of it`);
+    } finally {
+      bare.kill('SIGTERM');
+    }
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));

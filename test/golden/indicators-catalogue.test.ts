@@ -3,7 +3,7 @@ import type { BarColumns } from '../../engine/domain/index.js';
 import type { Indicator, Series } from '../../engine/api/indicator.js';
 import * as I from '../../engine/api/indicators/index.js';
 import { EmaKernel } from '../../engine/api/indicators/rolling.js';
-import { GOLDEN_FILES, loadBars } from './indicator-fixtures.js';
+import { GOLDEN_FILES, loadBars } from './indicators-fixtures.js';
 
 /**
  * The technicalindicators-backed entries of `ta()` have no TA-Lib column in ../shared/golden. Each is

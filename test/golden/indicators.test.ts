@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BarColumns } from '../../engine/domain/index.js';
 import type { Indicator, Series } from '../../engine/api/indicator.js';
 import * as I from '../../engine/api/indicators/index.js';
-import { GOLDEN_FILES, loadBars, loadGolden } from './indicator-fixtures.js';
+import { GOLDEN_FILES, loadBars, loadGolden } from './indicators-fixtures.js';
 
 /**
  * Every indicator we expose against TA-Lib 0.4 on two real series (../shared/golden), on every bar:

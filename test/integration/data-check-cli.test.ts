@@ -99,11 +99,14 @@ describe('candlekeep data check (CLI)', { timeout: 120_000 }, () => {
         j++;
       }
       store.upsert({ instrument: 'binance:BTC/USDT', timeframe: '1h' }, c, { source: 'test' });
+      store.upsert({ instrument: 'synth:BTC/USDT', timeframe: '1h' }, c, { source: 'synthetic:seed=7', synthetic: true });
       store.close();
       const r = runCli(['data', 'check', '--instrument', 'binance:BTC/USDT', '--timeframe', '1h', '--json'], { home: h });
       expect(r.code).toBe(1);
       const out = JSON.parse(r.stdout);
-      expect(out).toMatchObject({ instrument: 'binance:BTC/USDT', bars: 27, expectedBars: 30, gaps: [{ from: T0 + 12 * H, to: T0 + 14 * H, missing: 3 }] });
+      expect(out).toMatchObject({ instrument: 'binance:BTC/USDT', source: 'test', synthetic: false, bars: 27, expectedBars: 30, gaps: [{ from: T0 + 12 * H, to: T0 + 14 * H, missing: 3 }] });
+      const synth = runCli(['data', 'check', '--instrument', 'synth:BTC/USDT', '--timeframe', '1h'], { home: h });
+      expect(synth.stdout.split('\n')[0]).toBe('data check: synth:BTC/USDT (SYNTHETIC data, source synthetic:seed=7) 1h');
       const none = runCli(['data', 'check', '--instrument', 'binance:ETH/USDT', '--timeframe', '1h'], { home: h });
       expect(none.code).toBe(1);
       expect(none.stderr).toBe('candlekeep: no bars stored for binance:ETH/USDT 1h; fetch or import them first (data list shows what is stored)\n');

@@ -192,6 +192,10 @@ describe('data commands on a bad database or home folder', () => {
       const r = runCli(['data', 'import', BINANCE_1M, '--instrument', 'binance:BTC/USDT', '--timeframe', '1m'], { home });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`candlekeep: the database "${path.join(home, 'market.db')}" is locked by another process; stop it or wait and retry\n`);
+      // Readers are not blocked by a writer (WAL).
+      const list = runCli(['data', 'list', '--json'], { home });
+      expect(list.code).toBe(0);
+      expect(json<ListRow[]>(list.stdout).map((s) => s.count)).toEqual([20111]);
     } finally {
       db.exec('ROLLBACK');
       db.close();

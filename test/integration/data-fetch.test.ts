@@ -249,6 +249,22 @@ describe('data fetch (app function, ccxt binance against a loopback exchange)', 
     }
   });
 
+  it('refuses --until at or before --since, and stores nothing when no bar of the range has closed', async () => {
+    const s = await server();
+    const store = openBarStore(home());
+    try {
+      await expect(fetchBars(store, { ...KEY, since: START, until: START }, { apiBaseUrl: s.url })).rejects.toThrow(
+        '--until 2024-01-01T00:00:00Z must be after --since 2024-01-01T00:00:00Z',
+      );
+      const r = await fetchBars(store, { ...KEY, since: FORMING }, { apiBaseUrl: s.url, retry: FAST });
+      expect(r).toMatchObject({ from: FORMING, to: FORMING, ranges: [], pages: 0, stored: 0 });
+      expect(klines(s)).toEqual([]);
+      expect(store.info(KEY)).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  });
+
   it('names unknown exchanges, symbols and unsupported timeframes with suggestions', async () => {
     const s = await server();
     const store = openBarStore(home());

@@ -320,6 +320,18 @@ describe('6.3 step 6: nonce', () => {
     expect(h.store.nonces.count()).toBe(0);
   });
 
+  it('the minute purge removes nonces whose expires_at has passed, and only those', async () => {
+    await start();
+    await sendV1();
+    h.clock.t = T0 + 20_000;
+    await signedRequest(h.port, { keyId: V1.keyId, secret: V1.secret, method: 'GET', target: '/v1/orders', ts: T0 + 20_000 });
+    expect(h.store.nonces.count()).toBe(2);
+    h.clock.t = T0 + 31_001;
+    h.gw.purge();
+    await new Promise((r) => setImmediate(r));
+    expect(h.store.nonces.count()).toBe(1);
+  });
+
   it('a request with a bad signature leaves no nonce', async () => {
     await start();
     await sendV1({ body: V1.body + ' ' });
@@ -496,6 +508,7 @@ describe('routes', () => {
     expect(orders.status).toBe(200);
     expect(orders.body.orders.map((o: { intentId: string; status: string }) => [o.intentId, o.status])).toEqual([[V1_INTENT, 'open'], ['m-1', 'filled']]);
     expect((await call('GET', '/v1/orders?status=filled')).body.orders).toHaveLength(1);
+    expect((await call('GET', '/v1/orders?status=bogus')).body.error).toBe('invalid_query');
     expect((await call('GET', '/v1/positions')).body).toEqual({ positions: [{ symbol: 'BTC/USDT', amount: 2, averagePrice: 100 }] });
     expect((await call('GET', '/v1/balances')).body).toEqual({ balances: [{ currency: 'USDT', total: 999_800 }, { currency: 'BTC', total: 2 }] });
     const cancel = await call('DELETE', `/v1/orders/${limit.body.clientOrderId}`);

@@ -42,6 +42,16 @@ describe('local exchange with ccxt binance', () => {
     expect(ex.counters.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v3/exchangeInfo']);
   });
 
+  it('pointCcxtAt rewrites every urls.api entry to the loopback base and keeps its path', () => {
+    const api = b.urls['api'] as Record<string, string>;
+    const entries = Object.entries(api);
+    expect(entries.length).toBeGreaterThan(10);
+    for (const [, u] of entries) expect(u.startsWith(`${ex.url}/`)).toBe(true);
+    expect(api['public']).toBe(`${ex.url}/api/v3`);
+    expect(api['fapiPublic']).toBe(`${ex.url}/fapi/v1`);
+    expect(api['sapi']).toBe(`${ex.url}/sapi/v1`);
+  });
+
   it('answers fetchTime with the server clock (wall clock + skew)', async () => {
     const fixed = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars: testBars() }], now: () => 1_767_300_000_000, skewMs: -3000 });
     try {

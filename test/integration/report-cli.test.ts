@@ -68,6 +68,10 @@ describe('candlekeep report list', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('no runs yet');
       expect(JSON.parse(runCli(['report', 'list', '--json'], { home: empty }).stdout)).toEqual([]);
+      const show = runCli(['report', 'show', 'latest'], { home: empty });
+      expect(show.code).toBe(1);
+      expect(show.stderr).toContain('there are no runs yet');
+      expect(fs.existsSync(homePaths(empty).marketDb)).toBe(false); // reading never creates the database
     } finally {
       rm(empty);
     }

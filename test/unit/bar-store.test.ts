@@ -47,7 +47,10 @@ describe('SqliteBarStore', () => {
   });
 
   it('stores gap-free chunks without their openTime column and gappy ones with it, reading both back exactly', () => {
-    const idx = [...range(0, CHUNK_BARS), ...range(CHUNK_BARS, 2 * CHUNK_BARS).filter((i) => i % 3 !== 0)];
+    // Chunks cover epoch-aligned spans of CHUNK_BARS bars: start the bars on a chunk boundary.
+    const span = CHUNK_BARS * M;
+    const a = (Math.ceil(T0 / span) * span - T0) / M;
+    const idx = [...range(a, a + CHUNK_BARS), ...range(a + CHUNK_BARS, a + 2 * CHUNK_BARS).filter((i) => i % 3 !== 0)];
     const c = bars(idx);
     store.upsert(KEY, c, { source: 'test' });
     const db = new Database(path.join(dir, 'market.db'), { readonly: true });

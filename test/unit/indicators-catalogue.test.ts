@@ -3,7 +3,7 @@ import * as tiLib from 'technicalindicators';
 import { UserError, type BarColumns } from '../../engine/domain/index.js';
 import type { Indicator, Series } from '../../engine/api/indicator.js';
 import * as I from '../../engine/api/indicators/index.js';
-import { GOLDEN_FILES, loadBars } from '../golden/indicator-fixtures.js';
+import { GOLDEN_FILES, loadBars } from '../golden/indicators-fixtures.js';
 
 let bars: BarColumns;
 beforeAll(() => {

@@ -3,7 +3,7 @@ import * as ti from 'technicalindicators';
 import type { BarColumns } from '../../engine/domain/index.js';
 import type { Indicator, Series } from '../../engine/api/indicator.js';
 import * as I from '../../engine/api/indicators/index.js';
-import { GOLDEN_FILES, loadBars, loadGolden } from '../golden/indicator-fixtures.js';
+import { GOLDEN_FILES, loadBars, loadGolden } from '../golden/indicators-fixtures.js';
 
 /**
  * Our kernels against technicalindicators 3.1.0: identical where the library is right, and each of

@@ -165,6 +165,11 @@ describe('TA-Lib semantics on edge cases', () => {
     expect(feed(I.roc(1), bars)).toEqual([NaN, 0]);
   });
 
+  it('an SMA of a window of zeros is exactly 0 (no rounding residue from earlier values)', () => {
+    const bars: Bar[] = [[1, 1, 1, 1, 0.1], [1, 1, 1, 1, 0.7], [1, 1, 1, 1, 1e9], [1, 1, 1, 1, 0], [1, 1, 1, 1, 0], [1, 1, 1, 1, 0]];
+    expect(feed(I.sma(3, 'volume'), bars).at(-1)).toBe(0);
+  });
+
   it('ATR(1) is the true range from the second bar', () => {
     const bars: Bar[] = [[10, 11, 9, 10, 1], [10, 15, 12, 14, 1], [14, 14, 8, 9, 1]];
     expect(feed(I.atr(1), bars)).toEqual([NaN, 5, 6]);

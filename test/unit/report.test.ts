@@ -81,6 +81,15 @@ describe('report.json', () => {
     await expect(readReport(f)).rejects.toThrow(/report\.json.*metrics\.equityFinal/);
   });
 
+  it('reads an older v1 report that lacks a metric, with that metric as null', async () => {
+    const d = tmp();
+    const old = JSON.parse(buildReport(input()).json);
+    delete old.metrics.probabilisticSharpe;
+    const f = path.join(d, 'report.json');
+    fs.writeFileSync(f, JSON.stringify(old));
+    expect((await readReport(f)).metrics.probabilisticSharpe).toBeNull();
+  });
+
   it('serialises NaN, Infinity and −0 consistently', () => {
     expect(formatJson({ a: NaN, b: -0, c: Infinity, d: [1, -0, NaN], e: [{ x: -0 }] })).toBe(
       '{\n  "a": null,\n  "b": 0,\n  "c": null,\n  "d": [1,0,null],\n  "e": [\n    {"x":0}\n  ]\n}\n',

@@ -9,6 +9,7 @@ import { RateLimiter } from '../../engine/gateway/rate-limit.js';
 import { FloodControl } from '../../engine/gateway/flood-control.js';
 import { ClockGuard } from '../../engine/gateway/clock-guard.js';
 import { parseOrderBody } from '../../engine/gateway/order-body.js';
+import { parseGatewayConfig } from '../../engine/gateway/config.js';
 import { parseTimenow, tvDedupeKey } from '../../engine/gateway/tradingview.js';
 import type { ApiKeyRecord, AuditRow } from '../../engine/ports/index.js';
 
@@ -170,5 +171,17 @@ describe('order bodies and TradingView fields', () => {
   it('computes the dedupe key as sha256(route|ticker|interval|time|order id|action)', () => {
     const k = tvDedupeKey('r', { ticker: 'BTCUSDT', interval: '60', time: 't', orderId: 'Long', action: 'buy' });
     expect(k).toBe(crypto.createHash('sha256').update('r|BTCUSDT|60|t|Long|buy').digest('hex'));
+  });
+});
+
+describe('gateway config', () => {
+  it('defaults to loopback:8787, a 30 s past and 5 s future window and 50 req/s per key', () => {
+    expect(parseGatewayConfig(undefined)).toMatchObject({ host: '127.0.0.1', port: 8787, pastWindowMs: 30_000, futureWindowMs: 5000, rateLimitPerKeyPerSec: 50 });
+  });
+
+  it('keeps the window bounds SIGNING.md allows (past 1 000-300 000, future 0-60 000)', () => {
+    expect(() => parseGatewayConfig({ pastWindowMs: 300_001 }, 'config.json')).toThrow(/config.json: gateway.pastWindowMs/);
+    expect(() => parseGatewayConfig({ futureWindowMs: 60_001 })).toThrow(/gateway.futureWindowMs/);
+    expect(() => parseGatewayConfig({ pastWindw: 1 })).toThrow(/gateway/);
   });
 });

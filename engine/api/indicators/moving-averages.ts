@@ -5,26 +5,79 @@ import { CompensatedSum, EmaKernel, RollingWindow } from './rolling.js';
 /**
  * Simple moving average of the last `period` values of `source` (default close).
  * TA-Lib SMA: first value on bar `period` (warmup = period).
+ * The same compensated rolling sum as RollingWindow, written out inline: this is the hottest kernel.
  */
 export class Sma extends BaseIndicator {
-  private readonly win: RollingWindow;
+  private readonly buf: Float64Array;
   private readonly src: number;
+  private readonly recomputeEvery: number;
+  private pos = 0;
+  private count = 0;
+  private s = 0;
+  private c = 0;
+  private nonzero = 0;
+  private sinceExact = 0;
   constructor(readonly period: number, source: PriceSource = 'close') {
     requirePeriod('sma', 'period', period);
     const src = requireSource('sma', source);
     super(label('sma', [period], source), period);
     this.src = src;
-    this.win = new RollingWindow(period);
+    this.buf = new Float64Array(period);
+    this.recomputeEvery = Math.max(period, 1024);
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
-    const win = this.win;
-    win.push(this.src === 3 ? c : pick(this.src, o, h, l, c, v));
+  next(o: number, h: number, l: number, cl: number, v: number): number {
+    const x = this.src === 3 ? cl : pick(this.src, o, h, l, cl, v);
+    const buf = this.buf;
+    const n = this.period;
+    let pos = this.pos;
+    let s = this.s;
+    let c = this.c;
     this.bars++;
-    return this.emit(win.count === win.size ? win.sum / win.size : NaN);
+    if (this.count === n) {
+      const old = -buf[pos]!;
+      if (old !== 0) this.nonzero--;
+      const t = s + old;
+      c += Math.abs(s) >= Math.abs(old) ? s - t + old : old - t + s;
+      s = t;
+    } else {
+      this.count++;
+    }
+    buf[pos] = x;
+    if (x !== 0) this.nonzero++;
+    const t = s + x;
+    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    s = t;
+    this.pos = ++pos === n ? 0 : pos;
+    if (this.nonzero === 0) {
+      s = 0;
+      c = 0;
+    } else if (++this.sinceExact >= this.recomputeEvery) {
+      // Exact compensated sum of the window, oldest first.
+      s = 0;
+      c = 0;
+      for (let k = 0; k < n; k++) {
+        let j = this.pos + k;
+        if (j >= n) j -= n;
+        const y = buf[j]!;
+        const u = s + y;
+        c += Math.abs(s) >= Math.abs(y) ? s - u + y : y - u + s;
+        s = u;
+      }
+      this.sinceExact = 0;
+    }
+    this.s = s;
+    this.c = c;
+    return this.emit(this.count === n ? (s + c) / n : NaN);
   }
   reset(): void {
     this.clear();
-    this.win.reset();
+    this.buf.fill(0);
+    this.pos = 0;
+    this.count = 0;
+    this.s = 0;
+    this.c = 0;
+    this.nonzero = 0;
+    this.sinceExact = 0;
   }
 }
 

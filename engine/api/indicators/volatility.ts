@@ -101,6 +101,8 @@ export class StdDev extends BaseIndicator {
 /**
  * Bollinger Bands (TA-Lib BBANDS, SMA middle): middle = SMA(period), upper/lower = middle ± k·σ with
  * σ the population standard deviation of the same window. `value` is the middle band.
+ * σ is computed more accurately than TA-Lib's Σx²/n − mean² (bands agree to ~4e-11 relative on BTC
+ * data) and, unlike TA-Lib, is not zeroed when the variance is below 1e-8 (see StdDev).
  */
 export class Bollinger extends BaseIndicator implements MultiOutput {
   readonly outputs = ['upper', 'middle', 'lower'] as const;

@@ -94,32 +94,45 @@ export class OrderPath {
    */
   async place(req: PlaceRequest): Promise<JournalRow> {
     const { id, param } = this.clientOrderIdOf(req.intent);
-    const planned = this.journal.plan({
+    const existing = this.journal.get(id);
+    if (existing) {
+      // The same intent again (a bar handled twice, a restart mid-bar): never a second POST for it.
+      if (existing.state === 'SUBMITTING' || existing.state === 'UNKNOWN') return this.reconcile(existing);
+      this.log.info({ clientOrderId: id, state: existing.state }, 'intent already journaled; not sent again');
+      return existing;
+    }
+    const intent = {
       clientOrderId: id, sessionId: req.sessionId, accountId: req.intent.accountId, exchangeId: req.intent.exchangeId,
       strategyInstanceId: req.intent.strategyInstanceId, symbol: req.intent.symbol, timeframe: req.intent.timeframe,
       barOpenTime: req.intent.barOpenTimeMs, intentKind: req.intent.intentKind, legIndex: req.intent.legIndex,
       revision: req.intent.revision, side: req.side, type: req.type, amount: req.amount, price: req.price ?? null,
-    });
-    let row = planned.row;
-    if (!planned.created) {
-      // The same intent again (a bar handled twice, a restart mid-bar): never a second POST for it.
-      if (row.state === 'SUBMITTING' || row.state === 'UNKNOWN') return this.reconcile(row);
-      this.log.info({ clientOrderId: id, state: row.state }, 'intent already journaled; not sent again');
-      return row;
+    } as const;
+    const blocked = this.blockedReason(req.intent.strategyInstanceId, req.intent.symbol);
+    if (blocked) {
+      const row = this.journal.plan(intent).row;
+      this.#emit(row, undefined);
+      return this.#move(row, 'REJECTED', { lastError: blocked });
     }
+    // Write-ahead: PLANNED + SUBMITTING committed in one transaction before the request is signed and sent.
+    const row = this.journal.planSubmitting(intent, this.#exchangeTs());
+    if (!row) return this.place(req);
     this.#emit(row, undefined);
-    const blocked = this.blockedReason(row.strategyInstanceId, row.symbol);
-    if (blocked) return this.#move(row, 'REJECTED', { lastError: blocked });
-    return this.#send(row, param, this.opts.resendsAfterNotPlaced ?? 1);
+    return this.#send(row, param, this.opts.resendsAfterNotPlaced ?? 1, true);
   }
 
-  async #send(row: JournalRow, param: string, resendsLeft: number): Promise<JournalRow> {
+  #exchangeTs(): number {
+    return Math.round(this.#now() - Number((this.handle.exchange.options as Record<string, unknown>).timeDifference ?? 0));
+  }
+
+  async #send(row: JournalRow, param: string, resendsLeft: number, submitted = false): Promise<JournalRow> {
     let nonceRetryLeft = 1;
     for (;;) {
-      const sentExchangeTs = Math.round(this.#now() - Number((this.handle.exchange.options as Record<string, unknown>).timeDifference ?? 0));
-      const prev = row;
-      row = this.journal.markSubmitting(row.clientOrderId, sentExchangeTs);
-      this.#emit(row, prev);
+      if (!submitted) {
+        const prev = row;
+        row = this.journal.markSubmitting(row.clientOrderId, this.#exchangeTs());
+        this.#emit(row, prev);
+      }
+      submitted = false;
       const key = `${row.strategyInstanceId}|${row.symbol}`;
       this.#blocked.set(key, row.clientOrderId);
       try {

@@ -55,7 +55,8 @@ const STOP_ROLES: ReadonlySet<OrderRole> = new Set(['stop-loss', 'trailing-stop'
  * low L (sells mirror buys):
  *
  * 1. An order is eligible from the first bar that opens at or after its submission time: a market order
- *    submitted at bar t's close fills at bar t+1's open (plus slippage).
+ *    submitted at bar t's close fills at bar t+1's open (plus slippage). Market orders are filled first,
+ *    before any stop or limit that triggers inside the bar.
  * 2. A buy limit at P fills at min(O, P) when L ≤ P: at the open as taker when the bar opens through the
  *    limit, else at P as maker.
  * 3. A buy stop at S fills at the open when O ≥ S (a stop that gaps through fills at the open, not at the
@@ -187,10 +188,15 @@ export class SimBroker implements Broker {
   private processBar(list: Working[], bar: Bar): void {
     // Orders added while this bar is processed (bracket children) are appended beyond `n`.
     const n = list.length;
+    // Market orders trade at the open, before anything that happens inside the bar.
+    for (let i = 0; i < n; i++) {
+      const w = list[i]!;
+      if (!w.done && w.order.type === 'market' && w.order.submittedAt <= bar.openTime) this.processSingle(w, bar, bar.open);
+    }
     let seen: Set<Working[]> | undefined;
     for (let i = 0; i < n; i++) {
       const w = list[i]!;
-      if (w.done || w.order.submittedAt > bar.openTime) continue;
+      if (w.done || w.order.type === 'market' || w.order.submittedAt > bar.openTime) continue;
       if (w.group) {
         seen ??= new Set();
         if (seen.has(w.group)) continue;

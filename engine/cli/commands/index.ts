@@ -3,7 +3,10 @@ import type { CommandDef } from '../command.js';
 import data from './data/index.js';
 import optimize from './optimize.js';
 import walkforward from './walkforward.js';
+import worker from './worker.js';
 import backtest from './backtest.js';
+import demo from './demo.js';
+import newCommand from './new.js';
 import exchange from './exchange/index.js';
 import report from './report/index.js';
 import serve from './serve.js';
@@ -17,7 +20,10 @@ export const commands: readonly CommandDef<any>[] = [
   data,
   optimize,
   walkforward,
+  worker,
   backtest,
+  demo,
+  newCommand,
   exchange,
   report,
   serve,

@@ -20,6 +20,7 @@ export default defineCommand<SearchArgs>({
       r = await runOptimization(spec, {
         home, resultsDir: config.backtest.resultsDir, signal: intr.signal, progress,
         ...(args.workers !== undefined ? { workers: args.workers } : {}), html: args.html !== false,
+        ...(args.queue ? { queue: args.queue } : {}),
       });
     } finally {
       intr.dispose();

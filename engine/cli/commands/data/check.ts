@@ -46,7 +46,7 @@ export default defineCommand<CheckArgs>({
     const ratio = args.threshold ?? config.data.checkThreshold;
 
     const { checkBars, judge, readCsvForCheck, PROBLEM_KINDS } = await import('../../../../data/check/index.js');
-    let subject: Record<string, string>;
+    let subject: Subject;
     let report: CheckReport;
     if (args.file !== undefined) {
       subject = { file: args.file, timeframe };
@@ -58,9 +58,11 @@ export default defineCommand<CheckArgs>({
       const store = openBarStore(home);
       try {
         const key = { instrument: inst.id, timeframe };
-        if (!store.info(key)) {
+        const info = store.info(key);
+        if (!info) {
           throw new UserError(`no bars stored for ${inst.id} ${timeframe}; fetch or import them first (data list shows what is stored)`);
         }
+        subject = { ...subject, source: info.source, synthetic: info.synthetic };
         report = checkBars({ timeframe, ...store.read(key) }, { outlierK: k, outlierWindow: w });
       } finally {
         store.close();
@@ -76,14 +78,20 @@ export default defineCommand<CheckArgs>({
   },
 });
 
+/** What was checked: a file, or a stored series with its source (synthetic data is labelled). */
+type Subject = { file?: string; instrument?: string; timeframe: string; source?: string; synthetic?: boolean };
+
 function renderReport(
-  subject: Record<string, string>,
+  subject: Subject,
   r: CheckReport,
   v: CheckVerdict,
   opts: { limit: number; strict: boolean; levels: Readonly<Record<ProblemKind, 'error' | 'warning'>> },
 ): string {
   const { limit, levels } = opts;
-  const what = subject.file !== undefined ? `file "${subject.file}"` : subject.instrument;
+  const what =
+    subject.file !== undefined
+      ? `file "${subject.file}"`
+      : `${subject.instrument} (${subject.synthetic ? 'SYNTHETIC data, ' : ''}source ${subject.source})`;
   const out: string[] = [];
   out.push(`data check: ${what} ${r.timeframe}`);
   out.push(

@@ -2,6 +2,7 @@ import { defineCommand } from '../../command.js';
 import { printLine } from '../../output.js';
 import { homePaths, resolveHome } from '../../../../config/index.js';
 import { loadRuns, renderSummary } from '../../../reports/index.js';
+import { UserError } from '../../../domain/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -11,6 +12,7 @@ export default defineCommand({
   builder: (y) =>
     y.positional('run', { type: 'string', demandOption: true, describe: 'run id, a unique prefix of it or of its hash part, or "latest"' }),
   handler: async (args) => {
+    if (!args.run) throw new UserError('report show: name a run (an id from `candlekeep report list`, a unique prefix, or "latest")');
     const [run] = await loadRuns(homePaths(resolveHome(args.home)).marketDb, [String(args.run)]);
     if (args.json) {
       // The stored bytes, exactly (report.json is already deterministic JSON).
