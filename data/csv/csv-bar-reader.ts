@@ -31,6 +31,8 @@ export type CsvReadOptions = {
   readonly stopAtFirstProblem?: boolean;
   readonly maxProblems?: number;
   readonly batchRows?: number;
+  /** Bytes read per system call, which also bounds the line length; default 4 MiB. */
+  readonly readBytes?: number;
   readonly onProgress?: (bytesRead: number, totalBytes: number) => void;
 };
 
@@ -97,7 +99,8 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
   let rowError: string | undefined;
 
   // The hot loop indexes a plain Uint8Array; the Buffer view over the same memory is for text and search.
-  const bytes = new Uint8Array(READ_BYTES);
+  const readBytes = opts.readBytes ?? READ_BYTES;
+  const bytes = new Uint8Array(readBytes);
   const buf = Buffer.from(bytes.buffer);
   let filled = 0;
   let bytesRead = 0;
@@ -126,7 +129,7 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
     }
     if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(txt)) {
       const v = Number(txt);
-      if (Number.isFinite(v)) return v;
+      if (Number.isFinite(v)) return v + 0; // -0 reads as 0
       rowError ??= `${name} "${txt}" is not a finite number`;
       return NaN;
     }
@@ -195,7 +198,7 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
           vv[tgt] = slowField(fs0, p, tgt);
         } else {
           const v = frac > 0 ? mant / POW10[frac]! : mant;
-          vv[tgt] = neg ? -v : v;
+          vv[tgt] = neg ? 0 - v : v; // "-0" reads as 0: the store keeps bits, and -0 would not survive export
         }
       } else {
         while (p < e && b[p] !== d) p++;
@@ -205,6 +208,10 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
       p++;
     }
     if (col !== ncols) {
+      if (/^\s*$/.test(buf.toString('latin1', s, e))) {
+        rows--; // a whitespace-only line is a blank line, not a row
+        return;
+      }
       problem(`expected ${ncols} columns, found ${col}`);
       return;
     }
@@ -299,7 +306,7 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
         break;
       }
       if (pos === 0 && filled === buf.length) {
-        throw new UserError(`row ${lineNo + 1} of ${label}: a line longer than ${READ_BYTES >> 20} MB; this is not a bar CSV`);
+        throw new UserError(`row ${lineNo + 1} of ${label}: a line longer than ${readBytes} bytes; this is not a bar CSV`);
       }
       buf.copy(buf, 0, pos, filled);
       filled -= pos;

@@ -38,16 +38,18 @@ export function encodeChunk(c: BarColumns, from: number, to: number, stepMs: num
   return { blob: Buffer.from(ab), regular };
 }
 
+/** The blob as `ncol` float64 columns of `n` (a view when 8-byte aligned, else a copy). */
+export function chunkView(blob: Uint8Array, n: number, ncol: number): Float64Array {
+  if (blob.byteLength !== n * 8 * ncol) throw new Error(`bar chunk has ${blob.byteLength} bytes, expected ${n * 8 * ncol}`);
+  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, n * ncol);
+  const f = new Float64Array(n * ncol);
+  new Uint8Array(f.buffer).set(blob);
+  return f;
+}
+
 /** Decodes a chunk into BarColumns (views into the blob when it is 8-byte aligned). */
 export function decodeChunk(blob: Uint8Array, n: number, regular: boolean, firstT: number, stepMs: number): BarColumns {
-  const ncol = regular ? 5 : 6;
-  if (blob.byteLength !== n * 8 * ncol) throw new Error(`bar chunk has ${blob.byteLength} bytes, expected ${n * 8 * ncol}`);
-  let f: Float64Array;
-  if (blob.byteOffset % 8 === 0) f = new Float64Array(blob.buffer, blob.byteOffset, n * ncol);
-  else {
-    f = new Float64Array(n * ncol);
-    new Uint8Array(f.buffer).set(blob);
-  }
+  const f = chunkView(blob, n, regular ? 5 : 6);
   let openTime: Float64Array;
   let at = 0;
   if (regular) {

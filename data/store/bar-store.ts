@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
+import { allocBarColumns, parseTimeframe, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
 import type { BarStore, SeriesInfo, SeriesKey, TimeRange, UpsertResult } from '../../engine/ports/index.js';
 import { homePaths } from '../../config/home.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
-import { BarHasher, decodeChunk, encodeChunk } from './bar-codec.js';
+import { BarHasher, chunkView, decodeChunk, encodeChunk } from './bar-codec.js';
 
 /**
  * Bars per chunk. A chunk covers a fixed, epoch-aligned time span of CHUNK_BARS × timeframe, so a bar
@@ -128,6 +128,7 @@ export class SqliteBarStore implements BarStore {
   }
 
   upsert(key: SeriesKey, bars: BarColumns, meta: { source: string; synthetic?: boolean }): UpsertResult {
+    parseTimeframe(key.timeframe);
     checkBars(bars);
     if (bars.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
     return this.guard(() =>
@@ -263,29 +264,45 @@ export class SqliteBarStore implements BarStore {
     const span = CHUNK_BARS * step;
     const rows = this.st.chunks.all(row.id, Math.floor(from / span) * span, to);
     // Pass 1: the bounds of the wanted bars inside each chunk (only the end chunks are partial).
-    const parts: { c: BarColumns; lo: number; hi: number }[] = [];
+    // A regular chunk's open times are first_t + i·step: its bounds are arithmetic and its openTime column is
+    // written straight into the result, never materialised.
+    type Part = { f: Float64Array; n: number; regular: boolean; firstT: number; lo: number; hi: number };
+    const parts: Part[] = [];
     let total = 0;
     for (let k = 0; k < rows.length; k++) {
-      const n = rows[k]!.n;
-      const c = decodeRow(rows[k]!, step);
+      const r = rows[k]!;
+      const n = r.n;
+      const regular = r.regular === 1;
+      const f = chunkView(r.data, n, regular ? 5 : 6);
       let lo = 0, hi = n;
-      if (c.openTime[0]! < from) lo = lowerBound(c.openTime, from);
-      if (c.openTime[n - 1]! >= to) hi = lowerBound(c.openTime, to);
+      if (regular) {
+        const firstT = r.first_t;
+        if (firstT < from) lo = Math.min(n, Math.ceil((from - firstT) / step));
+        if (firstT + (n - 1) * step >= to) hi = Math.max(0, Math.ceil((to - firstT) / step));
+      } else {
+        const t = f.subarray(0, n);
+        if (t[0]! < from) lo = lowerBound(t, from);
+        if (t[n - 1]! >= to) hi = lowerBound(t, to);
+      }
       if (hi > lo) {
-        parts.push({ c, lo, hi });
+        parts.push({ f, n, regular, firstT: r.first_t, lo, hi });
         total += hi - lo;
       }
     }
-    // Pass 2: six memcpy per chunk into one buffer.
+    // Pass 2: one memcpy per column per chunk into one buffer.
     const out = allocBarColumns(total);
+    const cols = [out.open, out.high, out.low, out.close, out.volume];
     let at = 0;
-    for (const { c, lo, hi } of parts) {
-      out.openTime.set(c.openTime.subarray(lo, hi), at);
-      out.open.set(c.open.subarray(lo, hi), at);
-      out.high.set(c.high.subarray(lo, hi), at);
-      out.low.set(c.low.subarray(lo, hi), at);
-      out.close.set(c.close.subarray(lo, hi), at);
-      out.volume.set(c.volume.subarray(lo, hi), at);
+    for (const { f, n, regular, firstT, lo, hi } of parts) {
+      let base = 0;
+      if (regular) {
+        const ot = out.openTime;
+        for (let i = lo; i < hi; i++) ot[at + i - lo] = firstT + i * step;
+      } else {
+        out.openTime.set(f.subarray(lo, hi), at);
+        base = n;
+      }
+      for (let c = 0; c < 5; c++) cols[c]!.set(f.subarray(base + c * n + lo, base + c * n + hi), at);
       at += hi - lo;
     }
     return out;

@@ -45,13 +45,12 @@ export class SqlitePaperBook {
     this.#byStatus = db.prepare('SELECT * FROM paper_orders WHERE status = ? ORDER BY rowid');
   }
 
-  /** Inserts new orders in one transaction; returns those that were not already present. */
-  insertOrders(orders: readonly IntakeOrder[]): IntakeOrder[] {
-    return this.db.transaction(() => orders.filter((o) => this.#insert.run({ ...o, price: o.price }).changes === 1))();
-  }
-  update(rows: readonly PaperOrderUpdate[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) this.#update.run(r);
+  /** One transaction: inserts new orders (an existing client order id is skipped) and applies updates; returns the inserted orders. */
+  commit(orders: readonly IntakeOrder[], updates: readonly PaperOrderUpdate[]): IntakeOrder[] {
+    return this.db.transaction(() => {
+      const fresh = orders.filter((o) => this.#insert.run({ ...o, price: o.price }).changes === 1);
+      for (const r of updates) this.#update.run(r);
+      return fresh;
     })();
   }
   get(clientOrderId: string): IntakeOrderView | undefined {

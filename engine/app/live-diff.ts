@@ -49,6 +49,11 @@ export function diffSession(o: {
   store: BarStore;
   feeRate: number;
   cash: number;
+  /**
+   * Close time of the bar whose decision placed an order (from the journal's intent: bar open + timeframe).
+   * Live fills carry the exchange's clock; matching goes by the decision bar, which a replay shares.
+   */
+  decidedAt?: (clientOrderId: string) => EpochMs | undefined;
 }): LiveDiff {
   const s = o.session;
   if (s.status === 'running') throw new UserError(`session ${s.id} is still running; stop it first (Ctrl-C, or candlekeep live pause)`);
@@ -67,7 +72,8 @@ export function diffSession(o: {
   const used = new Set<number>();
   let n = 0;
   for (const b of bt.trades) {
-    const j = o.liveTrades.findIndex((l, k) => !used.has(k) && l.direction === b.direction && Math.abs(l.entryTime - b.entryTime) <= tf);
+    const at = (l: ClosedTrade) => o.decidedAt?.(l.entryOrderId) ?? l.entryTime;
+    const j = o.liveTrades.findIndex((l, k) => !used.has(k) && l.direction === b.direction && Math.abs(at(l) - b.entryTime) <= tf);
     if (j < 0) {
       rows.push({ n: ++n, kind: 'missed', direction: b.direction, backtest: b, same: false });
       continue;

@@ -49,6 +49,17 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function withSuggestion(message: string, flags: string[], cmds: string[], argv: readonly string[]): string {
+  const group = /^(\S+): name a subcommand/.exec(message);
+  if (group) {
+    // `candlekeep report lst`: the word after the group is a mistyped subcommand.
+    const i = argv.indexOf(group[1]!);
+    const word = i >= 0 ? argv[i + 1] : undefined;
+    if (word && !word.startsWith('-')) {
+      const s = suggest(word, cmds);
+      return `unknown command "${group[1]} ${word}"${s ? ` — did you mean "${group[1]} ${s}"?` : cmds.length ? ` (commands: ${cmds.join(', ')})` : ''}`;
+    }
+    return message;
+  }
   const m = /^Unknown arguments?: (.+)$/.exec(message);
   if (!m) return message;
   const hints = m[1]!.split(', ').map((u) => {

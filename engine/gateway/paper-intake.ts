@@ -6,8 +6,8 @@ import type {
 
 /** Persistence the paper intake needs (data/store/security-paper-book.ts implements it with SQLite). */
 export interface PaperBookStore {
-  insertOrders(orders: readonly IntakeOrder[]): IntakeOrder[];
-  update(rows: readonly { clientOrderId: string; status: IntakeOrderStatus; filledAmount: number; averagePrice: number | null; reason: string | null; updatedAt: EpochMs }[]): void;
+  /** In ONE transaction: inserts new orders (existing client ids are skipped) and applies status updates; returns the inserted orders. */
+  commit(orders: readonly IntakeOrder[], updates: readonly PaperOrderUpdate[]): IntakeOrder[];
   get(clientOrderId: string): IntakeOrderView | undefined;
   list(f: OrderFilter): IntakeOrderView[];
   withStatus(status: IntakeOrderStatus): IntakeOrderView[];
@@ -16,6 +16,11 @@ export interface PaperBookStore {
   setState(name: string, value: string): void;
   close(): void;
 }
+
+export type PaperOrderUpdate = {
+  readonly clientOrderId: string; readonly status: IntakeOrderStatus; readonly filledAmount: number;
+  readonly averagePrice: number | null; readonly reason: string | null; readonly updatedAt: EpochMs;
+};
 
 /** What executing one order produced. */
 export type Execution = { readonly status: 'open' | 'filled' | 'rejected'; readonly filledAmount: number; readonly averagePrice: number | null; readonly reason: string | null };
@@ -72,22 +77,31 @@ export class PaperOrderIntake implements OrderIntake {
   submit(order: IntakeOrder): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ order, resolve, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      this.#schedule();
     });
   }
 
+  #schedule(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  /** Group commit: new submissions and the status updates of executed orders share one transaction per turn. */
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#closed) return;
     const batch = this.#pending;
+    const updates = this.#updates;
     this.#pending = [];
+    this.#updates = [];
+    if (batch.length === 0 && updates.length === 0) return;
     let fresh: IntakeOrder[];
     try {
-      fresh = this.#book.insertOrders(batch.map((b) => b.order));
+      fresh = this.#book.commit(batch.map((b) => b.order), updates);
     } catch (e) {
       for (const b of batch) b.reject(e);
+      this.#updates.unshift(...updates);
       return;
     }
     for (const b of batch) b.resolve();
@@ -119,20 +133,14 @@ export class PaperOrderIntake implements OrderIntake {
     }
   }
 
-  // Status updates are group-committed like submissions: one transaction per event-loop turn.
-  #updates: Parameters<PaperBookStore['update']>[0][number][] = [];
-  #updateScheduled = false;
-  #queueUpdate(u: Parameters<PaperBookStore['update']>[0][number]): void {
+  #updates: PaperOrderUpdate[] = [];
+  #queueUpdate(u: PaperOrderUpdate): void {
     this.#updates.push(u);
-    if (this.#updateScheduled) return;
-    this.#updateScheduled = true;
-    setImmediate(() => this.#flushUpdates());
+    this.#schedule();
   }
+  /** Commits what is queued now (reads and cancels see every execution so far). */
   #flushUpdates(): void {
-    this.#updateScheduled = false;
-    const batch = this.#updates;
-    this.#updates = [];
-    if (batch.length && !this.#closed) this.#book.update(batch);
+    if (this.#updates.length || this.#pending.length) this.#flush();
   }
 
   async #execute(o: IntakeOrderView): Promise<Execution> {
@@ -170,7 +178,7 @@ export class PaperOrderIntake implements OrderIntake {
     if (!o) return { ok: false, reason: 'not_found' };
     if (o.status !== 'open' && o.status !== 'accepted') return { ok: false, reason: 'not_cancelable' };
     this.#work = this.#work.filter((w) => w.clientOrderId !== clientOrderId);
-    this.#book.update([{ clientOrderId, status: 'canceled', filledAmount: o.filledAmount, averagePrice: o.averagePrice, reason: `canceled by ${by}`, updatedAt: this.#clock.now() }]);
+    this.#book.commit([], [{ clientOrderId, status: 'canceled', filledAmount: o.filledAmount, averagePrice: o.averagePrice, reason: `canceled by ${by}`, updatedAt: this.#clock.now() }]);
     return { ok: true, order: this.#book.get(clientOrderId)! };
   }
 
@@ -227,14 +235,13 @@ export class PaperOrderIntake implements OrderIntake {
 
   /** Resolves once every accepted order has been executed (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#pending.length || this.#running || this.#flushScheduled || this.#updateScheduled) {
+    while (this.#pending.length || this.#updates.length || this.#running || this.#flushScheduled) {
       if (this.#running) await this.#running;
       else await new Promise((r) => setImmediate(r));
     }
   }
 
   async close(): Promise<void> {
-    if (this.#pending.length) this.#flush();
     this.#flushUpdates();
     this.#closed = true;
     this.#book.close();

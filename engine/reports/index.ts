@@ -7,7 +7,7 @@ export { computeMetrics, orderMetrics, METRIC_KEYS, type Metrics, type MetricKey
 export { ANNUAL_TRADING_DAYS, dailyReturns, geometricMean, type DailyReturns } from './daily-returns.js';
 export { drawdowns, type Drawdowns, type DrawdownPeriod } from './drawdowns.js';
 export { probabilisticSharpe } from './probabilistic-sharpe.js';
-export { normalCdf } from './normal-cdf.js';
+export { normCdf as normalCdf } from '../stats/normal.js';
 export { downsampleIndices } from './downsample.js';
 export { METRIC_LABELS, formatMetric, formatDuration, metricRows, type MetricFormat } from './metric-rows.js';
 export {

@@ -1,4 +1,7 @@
-import { normCdf, normInv } from './normal.js';
+import { normInv } from '../stats/normal.js';
+import { probabilisticSharpe, returnMoments } from '../stats/sharpe.js';
+
+export { probabilisticSharpe, returnMoments, type ReturnMoments } from '../stats/sharpe.js';
 
 /**
  * Overfitting statistics for optimisation and walk-forward reports.
@@ -22,36 +25,6 @@ import { normCdf, normInv } from './normal.js';
  */
 
 export const EULER_GAMMA = 0.5772156649015329;
-
-export type ReturnMoments = { n: number; mean: number; std: number; skew: number; kurtosis: number; sharpe: number };
-
-/** Sample moments of a return series: std with n−1; skewness and (non-excess) kurtosis as population moments ratios. */
-export function returnMoments(r: ArrayLike<number>): ReturnMoments {
-  const n = r.length;
-  if (n < 2) return { n, mean: NaN, std: NaN, skew: NaN, kurtosis: NaN, sharpe: NaN };
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += r[i]!;
-  mean /= n;
-  let m2 = 0, m3 = 0, m4 = 0;
-  for (let i = 0; i < n; i++) {
-    const d = r[i]! - mean;
-    const d2 = d * d;
-    m2 += d2; m3 += d2 * d; m4 += d2 * d2;
-  }
-  const varPop = m2 / n;
-  const std = Math.sqrt(m2 / (n - 1));
-  const skew = varPop > 0 ? m3 / n / varPop ** 1.5 : 0;
-  const kurtosis = varPop > 0 ? m4 / n / (varPop * varPop) : 3;
-  return { n, mean, std, skew, kurtosis, sharpe: std > 0 ? mean / std : 0 };
-}
-
-/** PSR of an observed per-period Sharpe ratio against a benchmark SR* (default 0). */
-export function probabilisticSharpe(sr: number, n: number, skew: number, kurtosis: number, srBenchmark = 0): number {
-  if (!(n > 1) || !Number.isFinite(sr)) return NaN;
-  const denom = 1 - skew * sr + ((kurtosis - 1) / 4) * sr * sr;
-  if (!(denom > 0)) return NaN;
-  return normCdf(((sr - srBenchmark) * Math.sqrt(n - 1)) / Math.sqrt(denom));
-}
 
 /** SR₀: the Sharpe ratio the best of N trials is expected to reach by luck alone. */
 export function expectedMaxSharpe(trials: number, srVariance: number): number {

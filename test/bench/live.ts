@@ -88,7 +88,6 @@ async function measure(label: string, base: string): Promise<void> {
     }
     return fetch(url, method, ...rest);
   };
-  if (process.env.CK_BENCH_NOLIMIT) (session.account!.handle.exchange as unknown as { enableRateLimit: boolean }).enableRateLimit = false;
   const wall = performance.now();
   while (samples.length < ORDERS && ex.clock.advanceBar()) await session.step();
   const elapsed = performance.now() - wall;

@@ -33,7 +33,7 @@ describe('candlekeep data check (CLI)', { timeout: 120_000 }, () => {
   it('checks the Coinbase file: 28 placeholder bars in 11 runs are warnings, exit 0', () => {
     const r = runCli(['data', 'check', '--file', COINBASE, '--timeframe', '1h', '--json'], { home: dir });
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({
       file: COINBASE,
@@ -51,7 +51,7 @@ describe('candlekeep data check (CLI)', { timeout: 120_000 }, () => {
 
   it('prints a readable table and fails with --strict', () => {
     const r = runCli(['data', 'check', '--file', COINBASE, '--timeframe', '1h', '--strict'], { home: dir });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('placeholder bars      error     28    11');
     expect(r.stdout).toContain('2018-08-10T01:00:00Z  2018-08-10T15:00:00Z      15');
     expect(r.stderr).toBe('candlekeep: data check failed: 31 problem bars (0.154% of 20111) exceed the threshold 0\n');
@@ -59,7 +59,7 @@ describe('candlekeep data check (CLI)', { timeout: 120_000 }, () => {
 
   it('reports every problem kind of a broken file with exact counts and exits 1', () => {
     const r = runCli(['data', 'check', '--file', broken, '--timeframe', '1h', '--json'], { home: dir });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.counts).toEqual({ unreadable: 0, gaps: 2, duplicates: 1, offGrid: 1, outOfOrder: 0, ohlc: 1, nonPositive: 1, negativeVolume: 0, placeholders: 0, outliers: 0 });
     expect(out.gaps).toEqual([{ from: T0 + 10 * H, to: T0 + 11 * H, missing: 2 }]);
@@ -79,7 +79,7 @@ describe('candlekeep data check (CLI)', { timeout: 120_000 }, () => {
     try {
       fs.writeFileSync(path.join(h, 'config.json'), JSON.stringify({ data: { checkThreshold: 0.2 } }));
       const r = runCli(['data', 'check', '--file', broken, '--timeframe', '1h'], { home: h });
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('OK: 6 problem bars (12.500% of 48) within the threshold 0.2');
     } finally {
       rm(h);
@@ -102,13 +102,13 @@ describe('candlekeep data check (CLI)', { timeout: 120_000 }, () => {
       store.upsert({ instrument: 'synth:BTC/USDT', timeframe: '1h' }, c, { source: 'synthetic:seed=7', synthetic: true });
       store.close();
       const r = runCli(['data', 'check', '--instrument', 'binance:BTC/USDT', '--timeframe', '1h', '--json'], { home: h });
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       const out = JSON.parse(r.stdout);
       expect(out).toMatchObject({ instrument: 'binance:BTC/USDT', source: 'test', synthetic: false, bars: 27, expectedBars: 30, gaps: [{ from: T0 + 12 * H, to: T0 + 14 * H, missing: 3 }] });
       const synth = runCli(['data', 'check', '--instrument', 'synth:BTC/USDT', '--timeframe', '1h'], { home: h });
       expect(synth.stdout.split('\n')[0]).toBe('data check: synth:BTC/USDT (SYNTHETIC data, source synthetic:seed=7) 1h');
       const none = runCli(['data', 'check', '--instrument', 'binance:ETH/USDT', '--timeframe', '1h'], { home: h });
-      expect(none.code).toBe(1);
+      expect(none.code, none.stderr).toBe(1);
       expect(none.stderr).toBe('candlekeep: no bars stored for binance:ETH/USDT 1h; fetch or import them first (data list shows what is stored)\n');
     } finally {
       rm(h);
@@ -118,7 +118,7 @@ describe('candlekeep data check (CLI)', { timeout: 120_000 }, () => {
   it('refuses bad flags with one line', () => {
     const one = (args: string[]) => {
       const r = runCli(['data', 'check', ...args], { home: dir });
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       return r.stderr.split('\n')[0];
     };
     expect(one(['--timeframe', '1h'])).toBe('candlekeep: name what to check: --instrument <id> (a stored series) or --file <csv>, not both');

@@ -99,6 +99,17 @@ describe('data import / export / list', () => {
     expect(json(skip.stdout)).toMatchObject({ rows: 3, inserted: 1, skipped: 2 });
   });
 
+  it('refuses an empty file and binary garbage with one line and exit 1', () => {
+    const empty = path.join(dir, 'empty.csv');
+    fs.writeFileSync(empty, '');
+    const a = runCli(['data', 'import', empty, '--instrument', 'binance:BTC/USDT', '--timeframe', '1h'], { home });
+    expect([a.code, a.stderr]).toEqual([1, 'candlekeep: "empty.csv" is empty\n']);
+    const bin = path.join(dir, 'data.bin');
+    fs.writeFileSync(bin, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00]));
+    const b = runCli(['data', 'import', bin, '--instrument', 'binance:BTC/USDT', '--timeframe', '1h'], { home });
+    expect([b.code, b.stderr]).toEqual([1, 'candlekeep: "data.bin" is not a CSV text file (binary data at byte 4)\n']);
+  });
+
   it('refuses an unknown timeframe with a suggestion and a malformed instrument id', () => {
     const a = runCli(['data', 'import', COINBASE, '--instrument', 'coinbase:BTC/USD', '--timeframe', '1hr'], { home });
     expect(a.code).toBe(1);

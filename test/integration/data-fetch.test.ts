@@ -308,7 +308,7 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
     const h = home();
     const r = await runCliAsync([...base(s.url), '--since', '2024-01-01', '--json'], { home: h });
     expect(r.stderr).toContain('retry 1/4');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out).toMatchObject({ instrument: 'binance:BTC/USDT', timeframe: '1h', source: 'ccxt:binance', stored: COUNT - 1, retries: 2, interrupted: false, fromIso: '2024-01-01T00:00:00Z' });
     const store = openBarStore(h);
@@ -319,7 +319,7 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
     }
     // Without --since the stored series resumes after its last bar: nothing new.
     const again = await runCliAsync([...base(s.url), '--json'], { home: h });
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ stored: 0, pages: 0, ranges: [] });
   });
 
@@ -341,12 +341,12 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
     await acknowledged;
     s.release();
     const r = await run;
-    expect(r.code).toBe(130);
+    expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain('stopping after the current page');
     expect(r.stderr).toContain('interrupted: 2000 bars of 2 pages were committed; run the same command again to resume');
     expect(r.stdout).toMatch(/bars stored\s+2000/);
     const resumed = await runCliAsync([...base(s.url), '--json'], { home: h });
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ stored: COUNT - 1 - 2000, ranges: [{ from: START + 2000 * H, to: FORMING }] });
     const store = openBarStore(h);
     try {
@@ -373,7 +373,7 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
       store.close();
     }
     const resumed = await runCliAsync([...base(s.url), '--since', '2024-01-01', '--json'], { home: h });
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ stored: COUNT - 1 - 2000, ranges: [{ from: START + 2000 * H, to: FORMING }] });
     const again = openBarStore(h);
     try {
@@ -387,13 +387,13 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
     const s = await server();
     const h = home();
     const bad = await runCliAsync(['data', 'fetch', '--instrument', 'binance:ETH/USDC', '--timeframe', '1h', '--since', '2024-01-01', '--exchange-url', s.url], { home: h });
-    expect(bad.code).toBe(1);
+    expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toMatch(/^candlekeep: unknown symbol "ETH\/USDC" on binance — did you mean "ETH\/USDT"\?\n$/);
     const noSince = await runCliAsync(base(s.url), { home: h });
-    expect(noSince.code).toBe(1);
+    expect(noSince.code, noSince.stderr).toBe(1);
     expect(noSince.stderr).toBe('candlekeep: --since is required: binance:BTC/USDT 1h is not stored yet\n');
     const badUrl = await runCliAsync([...base('ftp://x'), '--since', '2024-01-01'], { home: h });
-    expect(badUrl.code).toBe(1);
+    expect(badUrl.code, badUrl.stderr).toBe(1);
     expect(badUrl.stderr).toBe('candlekeep: exchange-url: "ftp://x" must be an http:// or https:// URL\n');
   });
 
@@ -401,14 +401,14 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
     const s = await server();
     const fetched = home();
     const r = await runCliAsync([...base(s.url), '--since', '2024-01-01', '--json'], { home: fetched });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const imported = home();
     const csv = path.join(imported, 'fixture.csv');
     const closed = ROWS.filter((x) => x[0] < FORMING);
     fs.writeFileSync(csv, ['timestamp,open,high,low,close,volume', ...closed.map((x) => x.join(','))].join('\n') + '\n');
     const imp = runCli(['data', 'import', csv, '--instrument', 'binance:BTC/USDT', '--timeframe', '1h'], { home: imported });
     expect(imp.stderr).toBe('');
-    expect(imp.code).toBe(0);
+    expect(imp.code, imp.stderr).toBe(0);
     const list = (h: string) => JSON.parse(runCli(['data', 'list', '--json'], { home: h }).stdout) as { hash: string; count: number; source: string }[];
     const [a] = list(fetched);
     const [b] = list(imported);

@@ -112,3 +112,39 @@ describe('ledger reconciliation with the exchange', () => {
     db.close();
   });
 });
+
+describe('live diff', () => {
+  it('replays a finished live session through the backtester: every trade identical, none missed or extra', async () => {
+    const { openBarStore } = await import('../../data/store/bar-store.js');
+    const { diffSession } = await import('../../engine/app/live-diff.js');
+    const bars = syntheticBars(160);
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 10_000 }, feeRate: 0.001 });
+    const dir = tempDir('ck-diff-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    const store = openBarStore(dir);
+    clearExchangeInstances();
+    session = await runLive({ strategy: smaCross as unknown as AnyStrategy, params: PARAMS, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, store, settings: settings(ex.url, 'acct:diff'), credentials: staticCredentials(), pollMs: 0 });
+    await drive(session, ex);
+    await session.stop();
+    const id = session.sessionId;
+    const row = session.sessions.get(id)!;
+    const journal = session.journal;
+    const decidedAt = (cid: string) => { const r = journal.get(cid); return r ? r.barOpenTime + 3_600_000 : undefined; };
+    const d = diffSession({ session: row, liveTrades: session.sessions.trades(id), strategy: smaCross as unknown as AnyStrategy, store, feeRate: 0.001, cash: 10_000, decidedAt });
+    expect(d.period.bars).toBe(159);
+    expect(d.liveTrades).toBeGreaterThanOrEqual(2);
+    expect([d.matched, d.differing, d.missed, d.extra]).toEqual([d.liveTrades, 0, 0, 0]);
+    expect(d.pnl.live).toBeCloseTo(d.pnl.backtest, 6);
+    // A live fill at a worse price shows up as a differing trade, named by its row.
+    const worse = session.sessions.trades<ClosedTrade>(id).map((t, k) => (k === 0 ? { ...t, entryPrice: t.entryPrice + 5 } : t));
+    const d2 = diffSession({ session: row, liveTrades: worse, strategy: smaCross as unknown as AnyStrategy, store, feeRate: 0.001, cash: 10_000, decidedAt });
+    expect([d2.matched, d2.differing]).toEqual([d.liveTrades - 1, 1]);
+    expect(d2.rows[0]!.entryPriceDiff).toBeCloseTo(5, 9);
+    const missing = diffSession({ session: row, liveTrades: worse.slice(1), strategy: smaCross as unknown as AnyStrategy, store, feeRate: 0.001, cash: 10_000, decidedAt });
+    expect(missing.missed).toBe(1);
+    session = undefined;
+    store.close();
+    db.close();
+  }, 120_000);
+});

@@ -103,6 +103,13 @@ describe('CSV import: formats', () => {
     expect([b.open[0], b.high[0], b.low[0], b.close[0], b.volume[0]]).toEqual([42000.01, 42100, 41900.5, 42050, 12.345]);
   });
 
+  it('reads a volume of -0 as 0 and ignores whitespace-only lines', () => {
+    const text = ['timestamp,open,high,low,close,volume', `${T0},1,2,0.5,1.5,-0`, '   ', `${T0 + H},1,2,0.5,1.5,-0.0e0`, ' \t '].join('\n');
+    const r = importCsv(store, write('z.csv', text), KEY);
+    expect(r).toMatchObject({ rows: 2, inserted: 2 });
+    expect(Array.from(store.read(KEY).volume).map((v) => Object.is(v, 0))).toEqual([true, true]);
+  });
+
   it('reads a 6-column file without a header', () => {
     const r = importCsv(store, write('plain.csv', goodRows(3).join('\n')), KEY);
     expect(r).toMatchObject({ layout: 'plain', inserted: 3 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normCdf, normInv } from '../../engine/research/normal.js';
+import { normCdf, normInv } from '../../engine/stats/normal.js';
 import {
   combinations, deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, probabilityOfOverfitting, returnMoments,
 } from '../../engine/research/overfitting.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineStrategy, type AnyStrategy } from '../../engine/api/index.js';
-import { listStrategies, loadStrategy, runBacktest } from '../../engine/app/index.js';
+import { listStrategies, loadStrategy, runBacktest, type BacktestSeries } from '../../engine/app/index.js';
 import { resampleBars, synthBars } from '../../data/index.js';
 
 describe('defineStrategy', () => {
@@ -41,8 +41,8 @@ describe('example strategies', () => {
   for (const [id, params] of cases) {
     it(`${id} runs to the end on synthetic bars and trades`, async () => {
       const s: AnyStrategy = await loadStrategy(id);
-      const data = [{ key: { instrument: 'synth:BTC/USDT', timeframe: '1h' as const }, bars: hourly }];
-      if (s.subscriptions?.length) data.push({ key: { instrument: 'synth:BTC/USDT', timeframe: '1d' as const }, bars: resampleBars(hourly, '1h', '1d').bars });
+      const data: BacktestSeries[] = [{ key: { instrument: 'synth:BTC/USDT', timeframe: '1h' }, bars: hourly }];
+      if (s.subscriptions?.length) data.push({ key: { instrument: 'synth:BTC/USDT', timeframe: '1d' }, bars: resampleBars(hourly, '1h', '1d').bars });
       const o = runBacktest({ strategy: s, params, data });
       expect(o.stoppedEarly).toBeUndefined();
       expect(o.trades.length).toBeGreaterThan(0);

@@ -36,8 +36,10 @@ export class Sma extends BaseIndicator {
     if (this.count === n) {
       const old = -buf[pos]!;
       if (old !== 0) this.nonzero--;
+      // Knuth's TwoSum: the exact rounding error of s + old, without a branch.
       const t = s + old;
-      c += Math.abs(s) >= Math.abs(old) ? s - t + old : old - t + s;
+      const bp = t - s;
+      c += s - (t - bp) + (old - bp);
       s = t;
     } else {
       this.count++;
@@ -45,29 +47,42 @@ export class Sma extends BaseIndicator {
     buf[pos] = x;
     if (x !== 0) this.nonzero++;
     const t = s + x;
-    c += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
+    const bp = t - s;
+    c += s - (t - bp) + (x - bp);
     s = t;
     this.pos = ++pos === n ? 0 : pos;
     if (this.nonzero === 0) {
       s = 0;
       c = 0;
     } else if (++this.sinceExact >= this.recomputeEvery) {
-      // Exact compensated sum of the window, oldest first.
-      s = 0;
-      c = 0;
-      for (let k = 0; k < n; k++) {
-        let j = this.pos + k;
-        if (j >= n) j -= n;
-        const y = buf[j]!;
-        const u = s + y;
-        c += Math.abs(s) >= Math.abs(y) ? s - u + y : y - u + s;
-        s = u;
-      }
-      this.sinceExact = 0;
+      this.s = s;
+      this.c = c;
+      this.exact();
+      s = this.s;
+      c = this.c;
     }
     this.s = s;
     this.c = c;
     return this.emit(this.count === n ? (s + c) / n : NaN);
+  }
+  /** Exact compensated sum of the window, oldest first (kept out of `next` so that stays small enough to inline). */
+  private exact(): void {
+    const buf = this.buf;
+    const n = this.period;
+    let s = 0;
+    let c = 0;
+    for (let k = 0; k < n; k++) {
+      let j = this.pos + k;
+      if (j >= n) j -= n;
+      const y = buf[j]!;
+      const u = s + y;
+      const bp = u - s;
+      c += s - (u - bp) + (y - bp);
+      s = u;
+    }
+    this.s = s;
+    this.c = c;
+    this.sinceExact = 0;
   }
   reset(): void {
     this.clear();

@@ -25,13 +25,19 @@ export class Stochastic extends BaseIndicator implements MultiOutput {
   next(_o: number, h: number, l: number, c: number, _v: number): number {
     const hh = this.hi.push(h);
     const ll = this.lo.push(l);
-    if (++this.bars < this.kPeriod) return this.publish(NaN, NaN);
+    if (++this.bars < this.warmup) return this.warmupStep(hh, ll, c);
     const diff = (hh - ll) / 100;
     const k = diff !== 0 ? (c - ll) / diff : 0;
     const dw = this.dWin;
     dw.push(k);
-    if (dw.count < dw.size) return this.publish(NaN, NaN);
     return this.publish(k, dw.sum / dw.size);
+  }
+  private warmupStep(hh: number, ll: number, c: number): number {
+    if (this.bars >= this.kPeriod) {
+      const diff = (hh - ll) / 100;
+      this.dWin.push(diff !== 0 ? (c - ll) / diff : 0);
+    }
+    return this.publish(NaN, NaN);
   }
   private publish(k: number, d: number): number {
     this.k.set(k);

@@ -22,25 +22,32 @@ export class Rsi extends BaseIndicator {
   }
   next(o: number, h: number, l: number, c: number, v: number): number {
     const x = this.src === 3 ? c : pick(this.src, o, h, l, c, v);
-    const i = this.bars++;
     const d = x - this.prevX;
     this.prevX = x;
-    if (i === 0) return this.emit(NaN);
-    const n = this.period;
     // Branch-free form of TA-Lib's `if (d < 0) loss -= d; else gain += d` (adding +0 changes no bit);
     // price changes are a coin flip, so a branch would mispredict half the time.
     const up = Math.max(d, 0);
     const down = Math.max(-d, 0);
-    if (i <= n) {
-      this.loss += down;
-      this.gain += up;
-      if (i < n) return this.emit(NaN);
-      this.loss /= n;
-      this.gain /= n;
-    } else {
-      this.loss = (this.loss * (n - 1) + down) / n;
-      this.gain = (this.gain * (n - 1) + up) / n;
-    }
+    const i = this.bars++;
+    const n = this.period;
+    if (i <= n) return this.seedStep(i, up, down);
+    // Wilder smoothing, in TA-Lib's order of operations: avg·(n − 1), + x, / n.
+    const loss = (this.loss * (n - 1) + down) / n;
+    const gain = (this.gain * (n - 1) + up) / n;
+    this.loss = loss;
+    this.gain = gain;
+    const total = gain + loss;
+    return this.emit(total !== 0 ? 100 * (gain / total) : 0);
+  }
+  /** Bars 0…period: sum the first `period` changes, then their mean seeds the averages (kept out of `next` so it inlines). */
+  private seedStep(i: number, up: number, down: number): number {
+    if (i === 0) return this.emit(NaN);
+    this.loss += down;
+    this.gain += up;
+    const n = this.period;
+    if (i < n) return this.emit(NaN);
+    this.loss /= n;
+    this.gain /= n;
     const total = this.gain + this.loss;
     return this.emit(total !== 0 ? 100 * (this.gain / total) : 0);
   }

@@ -22,11 +22,7 @@ class RollingVariance {
   push(x: number): number {
     const win = this.win;
     const n = this.period;
-    if (win.count < n) {
-      win.push(x);
-      if (win.count < n) return NaN;
-      return this.exact();
-    }
+    if (win.count < n) return this.fill(x);
     const dOld = win.oldest - this.shift;
     win.push(x);
     const dNew = x - this.shift;
@@ -38,8 +34,12 @@ class RollingVariance {
     const m = this.s1.value / n;
     const meanSq = this.s2.value / n;
     const variance = meanSq - m * m;
-    if (variance < meanSq * 1e-8) return this.exact();
-    return variance;
+    // An update that cancelled more than 8 digits (a spike leaving the window): recompute.
+    return variance < meanSq * 1e-8 ? this.exact() : variance;
+  }
+  private fill(x: number): number {
+    this.win.push(x);
+    return this.win.count < this.period ? NaN : this.exact();
   }
   get mean(): number {
     return this.win.sum / this.period;
@@ -122,18 +122,13 @@ export class Bollinger extends BaseIndicator implements MultiOutput {
   next(o: number, h: number, l: number, c: number, v: number): number {
     this.bars++;
     const variance = this.rv.push(this.src === 3 ? c : pick(this.src, o, h, l, c, v));
-    if (Number.isNaN(variance)) {
-      this.upper.set(NaN);
-      this.lower.set(NaN);
-      this.middle.set(NaN);
-      return this.emit(NaN);
-    }
     const mid = this.rv.mean;
     const width = this.k * Math.sqrt(variance);
+    // NaN during the warm-up flows through to all three bands.
     this.upper.set(mid + width);
-    this.middle.set(mid);
+    this.middle.set(variance === variance ? mid : NaN);
     this.lower.set(mid - width);
-    return this.emit(mid);
+    return this.emit(this.middle.value);
   }
   reset(): void {
     this.clear();

@@ -71,7 +71,8 @@ export class CcxtBroker implements Broker {
 
   submit(order: Order): void {
     this.#orders.set(order.id, order);
-    this.#track(this.#submit(order));
+    // Never throws and never loses an order: anything that fails before the journal is a rejection.
+    this.#track(this.#submit(order).catch((e: unknown) => this.#reject(order, e instanceof Error ? e.message : String(e))));
   }
 
   async #submit(order: Order): Promise<void> {

@@ -25,7 +25,16 @@ export default defineCommand<DiffArgs>({
       const session = sessions.get(args.session);
       if (!session) throw new UserError(`no session "${args.session}" (see candlekeep live status)`);
       const strategy = await loadStrategy(session.strategy);
-      const d = diffSession({ session, liveTrades: sessions.trades<ClosedTrade>(session.id), strategy, store, feeRate: config.backtest.feeRate, cash: config.backtest.cash });
+      const { OrderJournal } = await import('../../../../data/store/order-journal.js');
+      const journal = new OrderJournal(db);
+      const tf = (await import('../../../domain/index.js')).timeframeMs(session.timeframe as never);
+      const d = diffSession({
+        session, liveTrades: sessions.trades<ClosedTrade>(session.id), strategy, store, feeRate: config.backtest.feeRate, cash: config.backtest.cash,
+        decidedAt: (id) => {
+          const r = journal.get(id);
+          return r ? r.barOpenTime + tf : undefined;
+        },
+      });
       if (args.json) {
         printJson(d);
         return;

@@ -1,0 +1,3 @@
+/** Pure statistics shared by reports and research. */
+export * from './normal.js';
+export * from './sharpe.js';
