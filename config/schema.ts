@@ -19,6 +19,8 @@ export const ConfigSchema = z
       .object({
         /** Max ratio of problem bars (see `data check`) before the command exits 1. */
         checkThreshold: z.number().min(0).max(1).default(0),
+        /** Base URL that replaces every ccxt API URL for `data fetch` (e.g. the local exchange). */
+        exchangeUrl: z.string().url().optional(),
       })
       .strict()
       .default({ checkThreshold: 0 }),

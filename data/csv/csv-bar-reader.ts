@@ -181,14 +181,23 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
         let c = b[p]!;
         if (c === 45) { neg = true; p++; } else if (c === 43) p++;
         const digitsFrom = p;
-        let mant = 0, dot = -1;
+        // Digits go into a small integer (9 at a time, int32 arithmetic), then into the float64 mantissa.
+        let hi = 0, lo = 0, nlo = 0, dot = -1;
         while (p < e) {
           c = b[p]!;
-          if (c >= 48 && c <= 57) mant = mant * 10 + (c - 48);
-          else if (c === 46 && dot < 0) dot = p;
+          const dg = c - 48;
+          if (dg >= 0 && dg <= 9) {
+            lo = lo * 10 + dg;
+            if (++nlo === 9) {
+              hi = hi * 1e9 + lo;
+              lo = 0;
+              nlo = 0;
+            }
+          } else if (c === 46 && dot < 0) dot = p;
           else break;
           p++;
         }
+        const mant = hi * POW10[nlo]! + lo;
         const digits = p - digitsFrom - (dot >= 0 ? 1 : 0);
         const frac = dot >= 0 ? p - dot - 1 : 0;
         if (p < e && b[p] !== d) {
@@ -240,7 +249,9 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
       problem(`timestamp "${raw(0)}" is in ${UNIT_NAMES[ru]} but earlier rows are in ${UNIT_NAMES[unit]} (mixed timestamp units)`);
       return;
     }
-    const t = ru === 's' ? tv * 1000 : ru === 'us' ? tv / 1000 : tv;
+    let t = ru === 's' ? tv * 1000 : ru === 'us' ? tv / 1000 : tv;
+    // Decimal seconds (`1704067200.123`) land a hair off the millisecond in binary: snap them.
+    if (ru === 's' && t !== Math.floor(t) && Math.abs(t - Math.round(t)) < 1e-3) t = Math.round(t);
     if (!Number.isSafeInteger(t)) {
       problem(`timestamp "${raw(0)}" is not a whole millisecond`);
       return;

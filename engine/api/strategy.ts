@@ -74,8 +74,12 @@ export type StrategyDef<P extends ParamDecls = ParamDecls, S = unknown> = {
   readonly describe?: string;
   readonly params: P;
   readonly subscriptions?: readonly Subscription[];
-  /** Bars of the primary series before onBar is first called (a number, or computed from the params). */
-  readonly warmup?: number | { bars(params: ParamValues<P>): number };
+  /**
+   * Bars of the primary series that must have closed before onBar is first called. The engine also
+   * waits until every indicator registered in init is ready, so param-dependent indicator warm-ups
+   * need no declaration; declare extra bars here (e.g. for ctx.bars(n) look-backs).
+   */
+  readonly warmup?: number;
   /** Cross-parameter rules: return a message (naming the params) to reject a combination. */
   validate?(params: ParamValues<P>): string | undefined;
   init(ctx: Context<P>): S;

@@ -5,6 +5,7 @@ import type { JsonObject } from '../reports/index.js';
 import type { BacktestOutcome, MarketRules } from '../domain/index.js';
 import type { BarStore, SeriesKey, TimeRange } from '../ports/index.js';
 import type { AnyStrategy } from '../api/index.js';
+import type { LogEntry } from '../core/index.js';
 import type { BacktestSpec } from './backtest-spec.js';
 import { loadStrategy, PACKAGE_ROOT } from './load-strategy.js';
 import { fillAssumptions, requiredSeries, runBacktest, strategyParams, type BacktestOptions, type BacktestSeries } from './run-backtest.js';
@@ -78,7 +79,10 @@ export function loadSeries(store: BarStore, keys: readonly SeriesKey[], range: T
  * `<resultsDir>/<run-id>/{report.json, trades.csv, report.html}` and index the run.
  * A strategy that fails mid-run still writes its (partial, flagged) results, then throws a UserError.
  */
-export async function backtestFromStore(spec: BacktestSpec, opts: { home: string; resultsDir: string; html?: boolean }): Promise<StoredBacktestResult> {
+export async function backtestFromStore(
+  spec: BacktestSpec,
+  opts: { home: string; resultsDir: string; html?: boolean; log?: (e: LogEntry) => void },
+): Promise<StoredBacktestResult> {
   parseInstrument(spec.instrument, 'instrument');
   const timeframe = parseTimeframe(spec.timeframe, 'timeframe');
   const from = spec.from !== undefined ? parseTime(spec.from, 'from') : undefined;
@@ -102,7 +106,7 @@ export async function backtestFromStore(spec: BacktestSpec, opts: { home: string
     store.close();
   }
   const sim = simOptions(spec);
-  const outcome = runBacktest({ strategy, data, ...sim });
+  const outcome = runBacktest({ strategy, data, ...sim, ...(opts.log ? { log: opts.log } : {}) });
   const { writeRunArtifacts, renderSummary } = await import('../reports/index.js');
   const written = writeRunArtifacts(
     {

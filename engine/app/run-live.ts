@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { UserError, parseInstrument, timeframeMs, type Bar, type EpochMs, type InstrumentId, type Timeframe } from '../domain/index.js';
-import type { Broker, BrokerSink, Clock, Order, OrderChanges, SeriesKey } from '../ports/index.js';
+import type { Broker, BrokerSink, Clock, Fill, Order, OrderChanges, OrderUpdate, SeriesKey } from '../ports/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
-import { Kernel, RingHistory, type LogEntry } from '../core/index.js';
+import { Kernel, RingHistory, resolveUnits, type Ledger, type LogEntry } from '../core/index.js';
 import { RiskGuard, type RiskLimits } from '../core/risk.js';
 import { SimBroker } from '../brokers/sim/index.js';
 import { CcxtBroker, IntentOrderIds, keyStoreCredentials, openLiveAccount, getExchange, type LiveAccount, type CredentialSource } from '../brokers/ccxt/index.js';
@@ -120,6 +120,7 @@ export class LiveSession {
     sessionId: string,
     log: Logger,
     private readonly clock: BarCloseClock,
+    risk: RiskGuard,
   ) {
     this.#broker = broker;
     this.feed = feed;
@@ -128,7 +129,7 @@ export class LiveSession {
     this.#keys = keys;
     this.sessionId = sessionId;
     this.sessions = new LiveSessions(o.tradingDb);
-    this.risk = new RiskGuard(o.settings.risk);
+    this.risk = risk;
     this.#log = log;
   }
 
@@ -178,7 +179,8 @@ export class LiveSession {
     await md.exchange.loadMarkets();
     const source = md.exchange;
     const clock = new BarCloseClock();
-    const broker = new SessionBroker(inner, ids, () => clock.now());
+    const risk = new RiskGuard(o.settings.risk);
+    const broker = new SessionBroker(inner, ids, () => clock.now(), risk, feeRate);
     const feed = new PollingLiveFeed({
       source, pollMs: o.pollMs ?? 1000, ...(o.store ? { store: o.store } : {}),
       ...(account ? { exchangeNow: () => account!.clock.exchangeNow() } : {}),
@@ -190,8 +192,9 @@ export class LiveSession {
       log: (e: LogEntry) => log.info({ strategyLog: e.msg, level: e.level, fields: e.fields ?? null }, 'strategy'),
     });
     kernelRef = kernel;
+    broker.ledger = kernel.ledger;
     if (inner instanceof CcxtBroker) inner.account = kernel.ledger;
-    const s = new LiveSession(mode, o, broker, feed, kernel, journal, keys, sessionId, log, clock);
+    const s = new LiveSession(mode, o, broker, feed, kernel, journal, keys, sessionId, log, clock, risk);
     s.account = account;
     if (baseAtStart !== undefined) s.baseAtStart = baseAtStart;
     s.sessions.start({ id: sessionId, mode, strategy: o.strategy.id, params: JSON.stringify(params), instruments: o.instrument, timeframe: o.timeframe, accountId: o.settings.account, startedAt: (o.now ?? Date.now)() });
@@ -243,12 +246,12 @@ export class LiveSession {
         this.#lastBalanceCheck = Date.now();
         await this.reconcileBalances().catch((e) => this.#log.warn({ err: e }, 'balance reconciliation failed'));
       }
-      this.#afterBar();
+      await this.#afterBar();
       this.o.onStatus?.(this.status());
     }
   }
 
-  #afterBar(): void {
+  async #afterBar(): Promise<void> {
     const trades = this.kernel.ledger.trades;
     for (; this.#tradesSeen < trades.length; this.#tradesSeen++) {
       const t = trades[this.#tradesSeen]!;
@@ -258,8 +261,9 @@ export class LiveSession {
     const kill = this.risk.onEquity(this.kernel.equity(), Date.now());
     if (kill) {
       this.#log.error({ reason: kill }, 'ALERT: kill switch: flattening and stopping');
-      this.flatten();
       this.#broker.paused = `kill switch: ${kill}`;
+      this.flatten();
+      await this.#broker.settle();
       this.#stopped = true;
     }
   }
@@ -349,27 +353,64 @@ export class LiveSession {
   }
 }
 
-/** Wraps the session's broker: holds orders during warm-up, applies pause, and lets the session flatten. */
-class SessionBroker implements Broker {
+/**
+ * Wraps the session's broker (simulated or ccxt alike): holds orders during warm-up, applies pause, enforces the
+ * risk controls before any order leaves, and lets the session flatten.
+ */
+class SessionBroker implements Broker, BrokerSink {
   holding = false;
   paused: string | undefined;
   #sink: BrokerSink | undefined;
   #n = 0;
-  constructor(private readonly inner: Broker, private readonly ids: IntentOrderIds, private readonly now: () => EpochMs) {}
+  readonly #open = new Set<string>();
+  readonly #marks = new Map<InstrumentId, number>();
+  ledger: Ledger | undefined;
+  constructor(
+    private readonly inner: Broker,
+    private readonly ids: IntentOrderIds,
+    private readonly now: () => EpochMs,
+    private readonly risk: RiskGuard,
+    private readonly feeRate: number,
+  ) {}
   connect(sink: BrokerSink): void {
     this.#sink = sink;
-    this.inner.connect(sink);
+    this.inner.connect(this);
+  }
+  orderUpdated(u: OrderUpdate): void {
+    if (u.status === 'open' || u.status === 'partially-filled') this.#open.add(u.order.id);
+    else this.#open.delete(u.order.id);
+    this.#sink?.orderUpdated(u);
+  }
+  filled(f: Fill): void {
+    this.#sink?.filled(f);
   }
   submit(order: Order): void {
-    const reason = this.holding ? 'warm-up bar: history never trades' : this.paused;
-    if (reason && !this.#reduces(order)) {
+    const reduces = this.#reduces(order);
+    let reason = this.holding ? 'warm-up bar: history never trades' : reduces ? undefined : this.paused;
+    if (!reason && !reduces) reason = this.#riskReason(order);
+    if (reason) {
       this.#sink?.orderUpdated({ order, status: 'rejected', filled: 0, remaining: 0, reason, time: this.now() });
       return;
     }
     this.inner.submit(order);
   }
+  #riskReason(o: Order): string | undefined {
+    const l = this.ledger;
+    const price = o.limitPrice ?? this.#marks.get(o.instrument);
+    if (!l || price === undefined) return undefined;
+    const pos = l.position(o.instrument).size;
+    const units = resolveUnits(o.size, { side: o.side, price, equity: l.equity(), position: pos, feeRate: this.feeRate, fixedFee: 0, ...(o.stopLoss !== undefined ? { stopLoss: o.stopLoss } : {}) });
+    const positions = new Map<InstrumentId, { size: number; price: number }>();
+    for (const p of l.positions) if (p.size !== 0) positions.set(p.instrument, { size: p.size, price: this.#marks.get(p.instrument) ?? p.mark });
+    if (!positions.has(o.instrument)) positions.set(o.instrument, { size: pos, price });
+    const v = this.risk.check({ instrument: o.instrument, side: o.side, amount: units, price }, { positions, openOrders: this.#open.size }, this.now());
+    return v.ok ? undefined : `risk: ${v.reason}`;
+  }
   #reduces(o: Order): boolean {
-    return 'closeAll' in o.size && !this.holding;
+    if (this.holding) return false;
+    if ('closeAll' in o.size) return true;
+    const pos = this.ledger?.position(o.instrument).size ?? 0;
+    return 'units' in o.size && ((o.side === 'sell' && pos > 0 && o.size.units <= pos + 1e-12) || (o.side === 'buy' && pos < 0 && o.size.units <= -pos + 1e-12));
   }
   cancel(id: string, time: EpochMs): void {
     this.inner.cancel(id, time);
@@ -378,6 +419,7 @@ class SessionBroker implements Broker {
     this.inner.replace(id, changes, time);
   }
   onBar(bar: Bar): void {
+    this.#marks.set(bar.instrument, bar.close);
     this.inner.onBar(bar);
   }
   flatten(instrument: InstrumentId, size: number, barOpenTime: EpochMs): void {

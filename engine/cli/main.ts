@@ -1,8 +1,11 @@
 import yargs from 'yargs';
-import { UserError, suggest } from '../domain/index.js';
+import { UserError, editDistance, suggest } from '../domain/index.js';
 import { commands } from './commands/index.js';
 
 const VERSION = '0.1.0';
+
+/** Thrown from yargs' fail hook to stop parsing; the recorded failure is reported by main. */
+class ArgumentsRejected extends Error {}
 
 /**
  * Runs the CLI and returns the exit code: 0 success, 1 user error (one line, no stack trace),
@@ -33,12 +36,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         knownCommands = [];
       }
       failure = { message: msg ?? 'invalid arguments', knownFlags: Object.keys(opts.key ?? {}), knownCommands };
+      // Stop here: without a throw yargs 18 would still run the command's handler.
+      throw new ArgumentsRejected();
     });
   for (const c of commands) parser.command(c as never);
   try {
     await parser.parseAsync();
   } catch (e) {
-    return reportError(e);
+    if (!(e instanceof ArgumentsRejected)) return reportError(e);
   }
   if (failure) {
     process.stderr.write(`candlekeep: ${withSuggestion(failure.message, failure.knownFlags, failure.knownCommands, argv)}\n`);
@@ -49,6 +54,22 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 function withSuggestion(message: string, flags: string[], cmds: string[], argv: readonly string[]): string {
+  const dym = /^Did you mean (\S+)\?$/.exec(message);
+  if (dym) {
+    // yargs' own recommendation: name the mistyped word and the words before it (the group).
+    const words = argv.filter((a) => !a.startsWith('-'));
+    let best = -1, bestD = Infinity;
+    words.forEach((w, i) => {
+      const d = editDistance(w, dym[1]!);
+      if (w !== dym[1] && d < bestD) { bestD = d; best = i; }
+    });
+    if (best >= 0) {
+      const prefix = words.slice(0, best).join(' ');
+      const join = (w: string) => (prefix ? `${prefix} ${w}` : w);
+      return `unknown command "${join(words[best]!)}" — did you mean "${join(dym[1]!)}"?`;
+    }
+    return message;
+  }
   const group = /^(\S+): name a subcommand/.exec(message);
   if (group) {
     // `candlekeep report lst`: the word after the group is a mistyped subcommand.

@@ -114,8 +114,7 @@ export class Kernel implements BrokerSink {
     } finally {
       ctx.registering = false;
     }
-    const w = this.strategy.warmup;
-    const declared = typeof w === 'object' ? w.bars(this.opts.params as ParamValues<ParamDecls>) : w ?? 0;
+    const declared = this.strategy.warmup ?? 0;
     if (!Number.isInteger(declared) || declared < 0) throw new UserError(`strategy "${this.strategy.id}": warmup must be a whole number of bars ≥ 0, got ${declared}`);
     this.warmupBars = declared;
     this.started = true;

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { EpochMs } from '../domain/index.js';
 import type { AuditEvent, AuditInput, Clock, IntakeOrder, IntakeOrderStatus, OrderIntake, SecurityStore, Scope, ApiKeyRecord } from '../ports/index.js';
-import { KEY_ID_RE, NONCE_RE, SIGNATURE_RE, TIMESTAMP_RE, canonicalString } from '../signing/canonical.js';
+import { EMPTY_BODY_SHA256, KEY_ID_RE, NONCE_RE, SIGNATURE_RE, TIMESTAMP_RE, canonicalString } from '../signing/canonical.js';
 import { Keyring, hasScope, keyValidity } from '../signing/keyring.js';
 import type { SecretBox } from '../signing/secret-box.js';
 import { BODY_LIMIT_BYTES, type GatewayConfig } from './config.js';
@@ -74,6 +74,7 @@ export class Gateway {
   readonly #touched = new Map<string, EpochMs>();
   readonly #keyCache = new Map<string, ApiKeyRecord | null>();
   #keysVersion = '';
+  #keysChecked = false;
   readonly #log: (msg: string) => void;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
@@ -457,10 +458,15 @@ export class Gateway {
 
   /** Key rows cached until api_keys may have changed (another process's commit or a write here), so a revoke applies to the next request. */
   #key(keyId: string): ApiKeyRecord | undefined {
-    const v = this.store.keysVersion();
-    if (v !== this.#keysVersion || this.#keyCache.size > 10_000) {
-      this.#keyCache.clear();
-      this.#keysVersion = v;
+    // The version is read once per event-loop turn: requests parsed in the same turn share the check.
+    if (!this.#keysChecked) {
+      this.#keysChecked = true;
+      setImmediate(() => (this.#keysChecked = false));
+      const v = this.store.keysVersion();
+      if (v !== this.#keysVersion || this.#keyCache.size > 10_000) {
+        this.#keyCache.clear();
+        this.#keysVersion = v;
+      }
     }
     let k = this.#keyCache.get(keyId);
     if (k === undefined) {
@@ -515,7 +521,6 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Body
       resolve({ ok: false });
       return;
     }
-    const hash = crypto.createHash('sha256');
     const chunks: Buffer[] = [];
     let n = 0;
     let done = false;
@@ -528,11 +533,14 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Body
         return;
       }
       chunks.push(c);
-      hash.update(c);
     };
     req.on('data', onData);
     req.once('end', () => {
-      if (!done) done = true, resolve({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n), sha256: hash.digest('hex') });
+      if (done) return;
+      done = true;
+      // The raw bytes are hashed here, before anything parses them.
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n);
+      resolve({ ok: true, body, sha256: n === 0 ? EMPTY_BODY_SHA256 : crypto.createHash('sha256').update(body).digest('hex') });
     });
     req.once('error', (e) => {
       if (!done) reject(e);

@@ -83,16 +83,25 @@ export async function run(): Promise<void> {
     if (imp.status !== 0) throw new Error(`data import failed: ${imp.stderr}`);
     const args = [BIN, '--home', home, 'backtest', '--strategy', 'sma-cross', '--instrument', 'csv:GBM/USD', '--timeframe', '1m', '--cash', '10000', '--fee', '0.001', '--param', 'size=1'];
     spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' }); // first run caches the series hash in the store
+    // The child's own CPU time too: on a shared machine wall time mostly measures the neighbours.
+    const cpuHook = path.join(dir, 'cpu-at-exit.cjs');
+    fs.writeFileSync(cpuHook, "process.on('exit', () => { const c = process.cpuUsage(); process.stderr.write('CPU_MS ' + (c.user + c.system) / 1000 + '\\n'); });\n");
     for (const extra of [[], ['--no-html']]) {
       const times: number[] = [];
+      const cpus: number[] = [];
       for (let k = 0; k < 5; k++) {
         const t0 = performance.now();
-        const r = spawnSync(process.execPath, [...args, ...extra], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+        const r = spawnSync(process.execPath, ['-r', cpuHook, ...args, ...extra], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
         times.push(performance.now() - t0);
         if (r.status !== 0) throw new Error(`backtest failed: ${r.stderr}`);
+        cpus.push(Number(/CPU_MS ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN));
       }
       times.sort((a, b) => a - b);
-      console.log(`  whole process \`candlekeep backtest\` 1M stored bars → report.json${extra.length ? ' (--no-html)' : ' + trades.csv + report.html'}: best ${(times[0]! / 1000).toFixed(2)} s, median ${(times[2]! / 1000).toFixed(2)} s  (target ≤ 0.5 s)`);
+      cpus.sort((a, b) => a - b);
+      console.log(
+        `  whole process \`candlekeep backtest\` 1M stored bars → report.json${extra.length ? ' (--no-html)' : ' + trades.csv + report.html'}: ` +
+          `wall best ${(times[0]! / 1000).toFixed(2)} s, median ${(times[2]! / 1000).toFixed(2)} s; process cpu best ${(cpus[0]! / 1000).toFixed(2)} s  (target ≤ 0.5 s)`,
+      );
     }
 
     // 3. Peak memory of a 10M-bar backtest.

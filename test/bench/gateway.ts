@@ -57,8 +57,28 @@ const s = http.createServer({ keepAlive: true }, (req, res) => { req.resume(); r
   res.writeHead(401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); }); });
 s.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + s.address().port));`;
 
+/** What one durable commit (WAL, synchronous=FULL) costs on this disk right now: the floor of every accepted request. */
+function commitLatency(dir: string): { p50: number; p99: number } {
+  const db = new Database(path.join(dir, 'fsync-probe.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
+  const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    ins.run('x');
+    times.push(performance.now() - t0);
+  }
+  db.close();
+  times.sort((a, b) => a - b);
+  return { p50: times[100]!, p99: times[198]! };
+}
+
 export async function run(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-bench-gw-'));
+  const fsync = commitLatency(home);
+  console.log(`  context: one synchronous=FULL commit takes p50 ${fsync.p50.toFixed(2)} ms, p99 ${fsync.p99.toFixed(2)} ms on this disk now; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
   const store = openSecurityStore(path.join(home, 'security.db'));
   const keyring = new Keyring(store, new SecretBox(MASTER));
   const keys = Array.from({ length: KEYS }, (_, i) => {

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { API_KEY, SECRET, harness, startExchange } from './live-harness.js';
+import { API_KEY, SECRET, harness, startExchange, staticCredentials } from './live-harness.js';
+import { runLive } from '../../engine/app/run-live.js';
+import { defineStrategy, type AnyStrategy } from '../../engine/api/index.js';
+import { clearExchangeInstances } from '../../engine/brokers/ccxt/exchange-factory.js';
 import { openTradingDb, OrderJournal } from '../../data/store/order-journal.js';
 import type { LocalExchange } from '../../engine/local-exchange/index.js';
 import { ROOT, rm, tempDir } from '../helpers/cli.js';
@@ -56,19 +59,34 @@ describe('crash between the SUBMITTING write and the reply', () => {
     child.kill('SIGKILL');
     await exited;
 
-    const events: string[] = [];
-    const h = await harness({ ex, dir, accountId: 'acct:crash' });
-    events.push('account-open');
-    // openLiveAccount reconciled every unsettled row before returning: the first strategy tick comes after this.
-    const rows = h.journal.all();
-    expect(rows.map((r) => r.state)).toEqual(['FILLED']);
-    expect(h.journal.events(rows[0]!.clientOrderId).map((e) => e.to)).toEqual(['PLANNED', 'SUBMITTING', 'UNKNOWN', 'FILLED']);
+    // Restart the bot: a live session whose strategy records the journal at its first tick.
+    const db2 = openTradingDb(db);
+    const seenAtFirstTick: string[][] = [];
+    const recorder = defineStrategy({
+      id: 'journal-recorder', version: 1, params: {}, init: () => ({}),
+      onBar() {
+        if (seenAtFirstTick.length === 0) seenAtFirstTick.push(new OrderJournal(db2).all().map((r) => r.state));
+      },
+    }) as unknown as AnyStrategy;
+    clearExchangeInstances();
+    const session = await runLive({
+      strategy: recorder, instrument: 'binance:BTC/USDT', timeframe: '1h', tradingDb: db2, pollMs: 0, credentials: staticCredentials(),
+      settings: { account: 'acct:crash', recvWindowMs: 5000, timeoutMs: 3000, timeSyncIntervalMs: 300_000, safetyMarginMs: 200, verbose: false, exchangeUrl: ex.url, risk: {} },
+    });
+    ex.clock.advanceBar();
+    await session.step();
+    expect(seenAtFirstTick).toEqual([['FILLED']]);
+    const rows = session.journal.all();
+    expect(session.journal.events(rows[0]!.clientOrderId).map((e) => e.to)).toEqual(['PLANNED', 'SUBMITTING', 'UNKNOWN', 'FILLED']);
     expect(ex.counters.orderPosts).toBe(1);
     expect(ex.ordersFor(rows[0]!.clientOrderId)).toHaveLength(1);
-    // The strategy handling the same bar again after the restart sends nothing.
+    await session.stop();
+    // The same intent handled again after the restart sends nothing.
+    const h = await harness({ ex, dir, accountId: 'acct:crash' });
     const again = await h.account.path.place({ sessionId: 'crash', side: 'buy', type: 'market', amount: 0.01, intent: { ...h.intent(0), accountId: 'acct:crash', barOpenTimeMs: 1767222000000 } });
     expect(again.state).toBe('FILLED');
     expect(ex.counters.orderPosts).toBe(1);
     await h.close();
+    db2.close();
   });
 });

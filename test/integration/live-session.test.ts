@@ -148,3 +148,90 @@ describe('live diff', () => {
     db.close();
   }, 120_000);
 });
+
+import { defineStrategy } from '../../engine/api/index.js';
+
+/** Goes long 0.1 whenever flat: every refusal and every flatten is visible in its counters. */
+const alwaysLong = defineStrategy({
+  id: 'always-long',
+  version: 1,
+  params: {},
+  init: () => ({}),
+  onBar(_b, _s, ctx) {
+    if (ctx.position().isFlat && ctx.openOrders.length === 0) ctx.submit({ type: 'market', side: 'buy', size: { units: 0.1 } });
+  },
+}) as unknown as AnyStrategy;
+
+describe('session controls and risk', () => {
+  it('pause, flatten and resume from the control queue (as `candlekeep live pause|flatten|resume` send them)', async () => {
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars: syntheticBars(40) }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 10_000 } });
+    const dir = tempDir('ck-ctl-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    clearExchangeInstances();
+    session = await runLive({ strategy: alwaysLong, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, settings: settings(ex.url, 'acct:ctl'), credentials: staticCredentials(), pollMs: 0 });
+    const stepBar = async () => { ex!.clock.advanceBar(); await session!.step(); };
+    await stepBar();
+    expect(session.status().position).toBe(0.1);
+    session.sessions.enqueue(session.sessionId, 'flatten');
+    await stepBar();
+    expect(session.status().position).toBe(0);
+    expect(session.status().paused).toBe('flattened by the user');
+    await stepBar();
+    expect(session.status().position).toBe(0);
+    const rejected = session.kernel.counters.rejectedOrders;
+    expect(rejected).toBeGreaterThanOrEqual(1);
+    session.sessions.enqueue(session.sessionId, 'resume');
+    await stepBar();
+    expect(session.status().position).toBe(0.1);
+    expect(session.status().paused).toBeNull();
+    const rows = session.journal.bySession(session.sessionId);
+    expect(rows.map((r) => [r.intentKind, r.side, r.state])).toEqual([['entry-long', 'buy', 'FILLED'], ['manual', 'sell', 'FILLED'], ['entry-long', 'buy', 'FILLED']]);
+    expect(ex.counters.orderPosts).toBe(3);
+    await session.stop();
+    session = undefined;
+    db.close();
+  });
+
+  it('an order over the max position notional is refused before it leaves (paper and live alike)', async () => {
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars: syntheticBars(20) }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 10_000 } });
+    const dir = tempDir('ck-risk-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    clearExchangeInstances();
+    const rejections: string[] = [];
+    session = await runLive({ strategy: alwaysLong, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, settings: { ...settings(ex.url, 'acct:risk'), risk: { maxPositionNotional: 1000 } }, credentials: staticCredentials(), pollMs: 0 });
+    const orig = session.kernel.orderUpdated.bind(session.kernel);
+    session.kernel.orderUpdated = (u) => { if (u.status === 'rejected') rejections.push(u.reason ?? ''); orig(u); };
+    ex.clock.advanceBar();
+    await session.step();
+    expect(rejections[0]).toMatch(/^risk: position notional \d+\.\d\d on binance:BTC\/USDT would exceed max 1000$/);
+    expect(ex.counters.orderPosts).toBe(0);
+    expect(session.journal.bySession(session.sessionId)).toEqual([]);
+    await session.stop();
+    session = undefined;
+    db.close();
+  });
+
+  it('the drawdown kill switch flattens and stops the session', async () => {
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars: syntheticBars(60) }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 10_000 } });
+    const dir = tempDir('ck-kill-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    clearExchangeInstances();
+    session = await runLive({ strategy: alwaysLong, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, settings: { ...settings(ex.url, 'acct:kill'), risk: { maxDrawdownPct: 0.001 } }, credentials: staticCredentials(), pollMs: 0 });
+    for (let i = 0; i < 50 && !session.stopped; i++) {
+      ex.clock.advanceBar();
+      await session.step();
+    }
+    expect(session.stopped).toBe(true);
+    expect(session.status().paused).toMatch(/^kill switch: drawdown \d+\.\d\d% reached max 0\.10%$/);
+    expect(session.status().position).toBe(0);
+    const rows = session.journal.bySession(session.sessionId);
+    expect(rows.at(-1)!.intentKind).toBe('manual');
+    expect(rows.every((r) => r.state === 'FILLED')).toBe(true);
+    await session.stop();
+    session = undefined;
+    db.close();
+  });
+});

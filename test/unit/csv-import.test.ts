@@ -110,6 +110,14 @@ describe('CSV import: formats', () => {
     expect(Array.from(store.read(KEY).volume).map((v) => Object.is(v, 0))).toEqual([true, true]);
   });
 
+  it('reads decimal seconds to the millisecond and refuses sub-millisecond times', () => {
+    const ok = importCsv(store, write('dec.csv', ['time,open,high,low,close,volume', '1704067200.000,1,2,0.5,1.5,1', '1704070800.0,1,2,0.5,1.5,1'].join('\n')), KEY);
+    expect(ok.inserted).toBe(2);
+    expect(Array.from(store.read(KEY).openTime)).toEqual([T0, T0 + H]);
+    const f = write('sub.csv', ['time,open,high,low,close,volume', '1704067200123456,1,2,0.5,1.5,1'].join('\n'));
+    expect(refusal(() => importCsv(store, f, { instrument: 'x:Y/Z', timeframe: '1m' })).lines).toEqual(['row 2 of "sub.csv": timestamp "1704067200123456" is not a whole millisecond']);
+  });
+
   it('reads a 6-column file without a header', () => {
     const r = importCsv(store, write('plain.csv', goodRows(3).join('\n')), KEY);
     expect(r).toMatchObject({ layout: 'plain', inserted: 3 });

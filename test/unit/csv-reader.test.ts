@@ -37,3 +37,18 @@ describe('streaming CSV reader', () => {
     }
   });
 });
+
+describe('ISO-8601 timestamps', () => {
+  it('reads dates, date-times, fractions and zone offsets as UTC milliseconds', async () => {
+    const { parseIsoUtc } = await import('../../data/index.js');
+    expect(parseIsoUtc('2024-01-01')).toBe(Date.UTC(2024, 0, 1));
+    expect(parseIsoUtc('2024-01-01T12:30')).toBe(Date.UTC(2024, 0, 1, 12, 30));
+    expect(parseIsoUtc('2024-01-01 12:30:15.250')).toBe(Date.UTC(2024, 0, 1, 12, 30, 15, 250));
+    expect(parseIsoUtc('2024-01-01T12:00:00Z')).toBe(Date.UTC(2024, 0, 1, 12));
+    expect(parseIsoUtc('2024-01-01T14:00:00+02:00')).toBe(Date.UTC(2024, 0, 1, 12));
+    expect(parseIsoUtc('2024-01-01T07:00:00-0500')).toBe(Date.UTC(2024, 0, 1, 12));
+    expect(parseIsoUtc('2024-02-30')).toBeUndefined();
+    expect(parseIsoUtc('2024-13-01')).toBeUndefined();
+    expect(parseIsoUtc('01/02/2024')).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import { loadConfig, resolveHome } from '../../../config/index.js';
-import { UserError } from '../../domain/index.js';
+import { UserError, isoUtc } from '../../domain/index.js';
 import { defineCommand } from '../command.js';
 import { printLine, warn } from '../output.js';
 
@@ -108,7 +108,13 @@ export default defineCommand<BacktestArgs>({
     base.cash ??= config.backtest.cash;
     base.fee ??= config.backtest.feeRate;
     const spec = parseBacktestSpec(base, args.spec ? `backtest spec "${args.spec}" (with flags)` : 'backtest flags');
-    const r = await backtestFromStore(spec, { home, resultsDir: config.backtest.resultsDir, html: args.html !== false });
+    const r = await backtestFromStore(spec, {
+      home,
+      resultsDir: config.backtest.resultsDir,
+      html: args.html !== false,
+      // The strategy's ctx.log, one line per entry on stderr (stdout stays the report).
+      log: (e) => warn(`${isoUtc(e.time)} ${e.level} ${e.msg}${e.fields ? ' ' + JSON.stringify(e.fields) : ''}`),
+    });
     if (args.json) process.stdout.write(r.json.endsWith('\n') ? r.json : r.json + '\n');
     else printLine(r.summary);
     if (r.outcome.stoppedEarly) {

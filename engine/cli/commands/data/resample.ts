@@ -7,16 +7,15 @@ type ResampleArgs = { instrument: string; from: string; to: string; 'complete-on
 
 export default defineCommand<ResampleArgs>({
   command: 'resample',
-  describe:
-    'build a longer timeframe from a stored one (UTC-aligned buckets: open first, high max, low min, close last, volume sum). ' +
-    'The first/last bucket is left out when the data start after its start or end before its end; an interior bucket ' +
-    'with missing source bars is built from the bars present (counted as partial) unless --complete-only',
+  describe: 'build a longer timeframe from a stored one (UTC-aligned buckets: open first, high max, low min, close last, volume sum)',
   builder: (y) =>
     y
       .option('instrument', { type: 'string', demandOption: true, describe: 'instrument id, e.g. binance:BTC/USDT' })
       .option('from', { type: 'string', demandOption: true, describe: 'stored source timeframe, e.g. 1m' })
       .option('to', { type: 'string', demandOption: true, describe: 'target timeframe, a whole multiple of --from, e.g. 1h' })
-      .option('complete-only', { type: 'boolean', default: false, describe: 'leave out buckets with missing source bars instead of building them from the bars present' }),
+      .option('complete-only', { type: 'boolean', default: false, describe:
+          'leave out interior buckets with missing source bars (default: build them from the bars present and count them as partial). ' +
+          'A first/last bucket cut short by the start/end of the data is always left out' }),
   handler: async (args) => {
     // Loaded on use: the CLI starts without opening SQLite.
     const { openBarStore, resampleSeries } = await import('../../../../data/index.js');
