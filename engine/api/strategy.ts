@@ -56,9 +56,13 @@ export interface Context<P extends ParamDecls = ParamDecls> {
   readonly cash: number;
   /** Cash plus open positions marked at their last close. */
   readonly equity: number;
+  /** Working orders (acknowledged, not yet filled/cancelled), including bracket legs; a stable snapshot. */
   readonly openOrders: readonly Order[];
+  /** Sends an order; returns its client order id at once (deterministic per run). Outcome: onOrderUpdate/onFill. */
   submit(order: OrderSpec): string;
+  /** Cancels a working order; a no-op when it is no longer open. */
   cancel(id: string): void;
+  /** Changes the prices or size of a working order (cancel/replace); throws when it is not open. */
   replace(id: string, changes: OrderChanges): void;
   readonly log: StrategyLog;
 }
@@ -83,6 +87,11 @@ export type StrategyDef<P extends ParamDecls = ParamDecls, S = unknown> = {
   /** Cross-parameter rules: return a message (naming the params) to reject a combination. */
   validate?(params: ParamValues<P>): string | undefined;
   init(ctx: Context<P>): S;
+  /**
+   * Called at the close of every bar of every series of the run (check `bar.timeframe`/`bar.instrument`
+   * when subscribing to more than one). The `bar` object is only valid during the call (the engine reuses
+   * it, no allocation per bar): copy the fields you keep, or use ctx.bars(n).
+   */
   onBar(bar: Bar, state: S, ctx: Context<P>): void;
   onFill?(fill: Fill, state: S, ctx: Context<P>): void;
   onOrderUpdate?(update: OrderUpdate, state: S, ctx: Context<P>): void;

@@ -55,7 +55,7 @@ export function simOptions(spec: BacktestSpec): Omit<BacktestOptions, 'strategy'
 function missingData(key: SeriesKey, what: string): UserError {
   return new UserError(
     `${what} for ${key.instrument} ${key.timeframe}; get bars with \`candlekeep data fetch --instrument ${key.instrument} --timeframe ${key.timeframe}\`, ` +
-      `\`candlekeep data import <file.csv> --instrument ${key.instrument} --timeframe ${key.timeframe}\`, or (offline) \`candlekeep data synth\``,
+      `\`candlekeep data import <file.csv> --instrument ${key.instrument} --timeframe ${key.timeframe}\`, \`candlekeep data resample\` from a finer stored series, or (offline) \`candlekeep data synth\``,
   );
 }
 

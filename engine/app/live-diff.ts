@@ -31,6 +31,8 @@ export type LiveDiff = {
   readonly differing: number;
   readonly missed: number;
   readonly extra: number;
+  /** Live trades closed by an order decided on the session's last bar: the backtest has no next bar to fill it. */
+  readonly closedAfterPeriod: number;
   readonly pnl: { readonly live: number; readonly backtest: number };
   readonly rows: readonly TradeDiffRow[];
 };
@@ -68,18 +70,21 @@ export function diffSession(o: {
     return { key, bars };
   });
   const bt = runBacktest({ strategy: o.strategy, params, data, cash: o.cash, feeRate: o.feeRate });
+  const end = s.lastBar + tf;
+  const inPeriod = o.liveTrades.filter((l) => (o.decidedAt?.(l.exitOrderId) ?? l.exitTime) < end);
+  const closedAfterPeriod = o.liveTrades.length - inPeriod.length;
   const rows: TradeDiffRow[] = [];
   const used = new Set<number>();
   let n = 0;
   for (const b of bt.trades) {
     const at = (l: ClosedTrade) => o.decidedAt?.(l.entryOrderId) ?? l.entryTime;
-    const j = o.liveTrades.findIndex((l, k) => !used.has(k) && l.direction === b.direction && Math.abs(at(l) - b.entryTime) <= tf);
+    const j = inPeriod.findIndex((l, k) => !used.has(k) && l.direction === b.direction && Math.abs(at(l) - b.entryTime) <= tf);
     if (j < 0) {
       rows.push({ n: ++n, kind: 'missed', direction: b.direction, backtest: b, same: false });
       continue;
     }
     used.add(j);
-    const l = o.liveTrades[j]!;
+    const l = inPeriod[j]!;
     const d = {
       entryPriceDiff: l.entryPrice - b.entryPrice, exitPriceDiff: l.exitPrice - b.exitPrice,
       entryTimeDiffMs: l.entryTime - b.entryTime, exitTimeDiffMs: l.exitTime - b.exitTime,
@@ -88,7 +93,7 @@ export function diffSession(o: {
     const same = Math.abs(d.entryPriceDiff) < EPS && Math.abs(d.exitPriceDiff) < EPS && Math.abs(d.sizeDiff) < EPS && Math.abs(d.feesDiff) < 1e-6;
     rows.push({ n: ++n, kind: 'matched', direction: b.direction, live: l, backtest: b, ...d, same });
   }
-  o.liveTrades.forEach((l, k) => {
+  inPeriod.forEach((l, k) => {
     if (!used.has(k)) rows.push({ n: ++n, kind: 'extra', direction: l.direction, live: l, same: false });
   });
   const sum = (ts: readonly ClosedTrade[]) => ts.reduce((a, t) => a + t.pnl, 0);
@@ -101,7 +106,8 @@ export function diffSession(o: {
     differing: rows.filter((r) => r.kind === 'matched' && !r.same).length,
     missed: rows.filter((r) => r.kind === 'missed').length,
     extra: rows.filter((r) => r.kind === 'extra').length,
-    pnl: { live: sum(o.liveTrades), backtest: sum(bt.trades) },
+    closedAfterPeriod,
+    pnl: { live: sum(inPeriod), backtest: sum(bt.trades) },
     rows,
   };
 }

@@ -146,6 +146,7 @@ export class LiveSession {
     let inner: Broker;
     let cash = o.cash ?? 10_000;
     let baseAtStart: number | undefined;
+    let brokerRef: SessionBroker | undefined;
     let kernelRef: Kernel | undefined;
     const ids = new IntentOrderIds({
       accountId: o.settings.account, strategyInstanceId: `${o.strategy.id}-v${o.strategy.version}`, timeframe: o.timeframe,
@@ -153,7 +154,10 @@ export class LiveSession {
       barOpenTime: () => kernelRef?.currentBar?.openTime,
     });
     if (mode === 'live') {
-      const credentials = o.credentials ?? (o.box ? keyStoreCredentials(new ExchangeKeyStore(o.tradingDb, o.box), o.settings.account, p.exchange) : undefined);
+      const keyStore = o.box ? new ExchangeKeyStore(o.tradingDb, o.box) : undefined;
+      // Previous keys whose rotation overlap has ended are dropped.
+      keyStore?.purgeRetired();
+      const credentials = o.credentials ?? (keyStore ? keyStoreCredentials(keyStore, o.settings.account, p.exchange) : undefined);
       if (!credentials) throw new UserError(`no exchange keys: add one with candlekeep keys exchange add --exchange ${p.exchange} --account ${o.settings.account}`);
       account = await openLiveAccount({
         exchangeId: p.exchange, accountId: o.settings.account, credentials, journal, log,
@@ -170,19 +174,25 @@ export class LiveSession {
         feeRate, intents: ids.intents,
       });
       account.listeners.push(ccxtBroker.onJournalChange);
+      // A6.5: an order whose outcome stays unknown for 10 minutes pauses the strategy (the gate already alerted).
+      account.stuckListeners.push((row) => { if (brokerRef) brokerRef.paused = `order ${row.clientOrderId} outcome unknown for too long`; });
       inner = ccxtBroker;
     } else {
       inner = new SimBroker({ cash, makerFeeRate: feeRate, takerFeeRate: feeRate });
     }
     // Market data through its own keyless instance, so polling never queues in front of an order.
-    const md = await getExchange({ exchangeId: p.exchange, accountId: `market-data:${p.exchange}`, ...(o.settings.exchangeUrl ? { baseUrl: o.settings.exchangeUrl } : {}), timeoutMs: o.settings.timeoutMs });
+    // Websockets (watchOHLCV) wake the poll early on real exchanges that have them; a custom URL is polled only.
+    const useWatch = !o.settings.exchangeUrl;
+    const md = await getExchange({ exchangeId: p.exchange, accountId: `market-data:${p.exchange}`, ...(o.settings.exchangeUrl ? { baseUrl: o.settings.exchangeUrl } : {}), timeoutMs: o.settings.timeoutMs, pro: useWatch });
     await md.exchange.loadMarkets();
     const source = md.exchange;
     const clock = new BarCloseClock();
     const risk = new RiskGuard(o.settings.risk);
     const broker = new SessionBroker(inner, ids, () => clock.now(), risk, feeRate);
+    brokerRef = broker;
     const feed = new PollingLiveFeed({
       source, pollMs: o.pollMs ?? 1000, ...(o.store ? { store: o.store } : {}),
+      useWatch: useWatch && (md.exchange.has as Record<string, unknown>)['watchOHLCV'] === true,
       ...(account ? { exchangeNow: () => account!.clock.exchangeNow() } : {}),
       onError: (e) => log.warn({ err: e }, 'feed poll failed; retrying'),
     });

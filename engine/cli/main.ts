@@ -83,7 +83,11 @@ function withSuggestion(message: string, flags: string[], cmds: string[], argv: 
   }
   const m = /^Unknown arguments?: (.+)$/.exec(message);
   if (!m) return message;
-  const hints = m[1]!.split(', ').map((u) => {
+  // yargs reports a mistyped --dashed-flag twice (kebab and camelCase): keep the kebab one.
+  const unknown = m[1]!.split(', ');
+  const kebab = (x: string) => x.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const words = unknown.filter((u) => !(u !== kebab(u) && unknown.includes(kebab(u))));
+  const hints = words.map((u) => {
     if (argv.includes(u)) {
       const s = suggest(u, cmds);
       return `unknown command "${u}"${s ? ` — did you mean "${s}"?` : cmds.length ? ` (commands: ${cmds.join(', ')})` : ''}`;

@@ -3,7 +3,7 @@ import type { Bar, EpochMs, InstrumentId, Timeframe } from '../domain/index.js';
 import type { Broker, BrokerSink, Clock, Fill, Order, OrderChanges, OrderSpec, OrderUpdate, SeriesKey } from '../ports/index.js';
 import type { AnyStrategy, Context, LogFields, PositionView, SeriesRef, StrategyLog } from '../api/strategy.js';
 import type { Indicator } from '../api/indicator.js';
-import type { ParamDecls, ParamValue, ParamValues } from '../api/params.js';
+import type { ParamDecls, ParamValue } from '../api/params.js';
 import type { BarHistory } from './bar-history.js';
 import { Ledger, type PositionState } from './ledger.js';
 import { sequentialOrderIds, type OrderIdSource } from './order-ids.js';

@@ -16,7 +16,8 @@ type Args = {
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 const u = new URL(args.url);
 if (u.hostname !== '127.0.0.1') throw new Error('the bench load generator only talks to 127.0.0.1');
-const agent = new http.Agent({ keepAlive: true, maxSockets: args.concurrency });
+// More sockets than requests in flight: a request never waits in the agent queue for a socket being released.
+const agent = new http.Agent({ keepAlive: true, maxSockets: args.concurrency * 2, maxFreeSockets: args.concurrency * 2 });
 const latencies: number[] = [];
 const statuses = new Map<number, number>();
 let sent = 0;
@@ -83,6 +84,12 @@ async function rejected(): Promise<void> {
   await Promise.all(Array.from({ length: args.concurrency }, worker));
 }
 
+// Open the keep-alive connections first (GET /v1/time on each), so connection set-up is not measured.
+await Promise.all(Array.from({ length: args.concurrency }, () => send('/v1/time', {}, undefined)));
+latencies.length = 0;
+statuses.clear();
+sent = 0;
+done = 0;
 const t0 = performance.now();
 await (args.mode === 'accepted' ? accepted() : rejected());
 const seconds = (performance.now() - t0) / 1000;

@@ -5,23 +5,24 @@
  */
 type BenchModule = { name: string; run: () => Promise<void> };
 
-const modules: Array<() => Promise<BenchModule>> = [
-  // one line per benchmark module
-  () => import('./research.js'),
-  () => import('./gateway.js'),
-  () => import('./engine.js'),
-  () => import('./reports.js'),
-  () => import('./indicators.js'),
-  () => import('./local-exchange.js'),
-  () => import('./store.js'),
-  () => import('./data-fetch-check.js'),
-  () => import('./live.js'),
+const modules: Array<[string, () => Promise<BenchModule>]> = [
+  // one line per benchmark module: [name, loader]
+  ['store', () => import('./store.js')],
+  ['data-fetch-check', () => import('./data-fetch-check.js')],
+  ['indicators', () => import('./indicators.js')],
+  ['engine', () => import('./engine.js')],
+  ['reports', () => import('./reports.js')],
+  ['local-exchange', () => import('./local-exchange.js')],
+  ['live', () => import('./live.js')],
+  ['gateway', () => import('./gateway.js')],
+  ['research', () => import('./research.js')],
 ];
 
 const only = process.argv.slice(2);
-for (const load of modules) {
+// Only the modules asked for are loaded, so one module's problem cannot stop the others.
+for (const [name, load] of modules) {
+  if (only.length && !only.includes(name)) continue;
   const m = await load();
-  if (only.length && !only.includes(m.name)) continue;
   console.log(`\n== ${m.name}`);
   await m.run();
 }

@@ -73,17 +73,37 @@ describe('candlekeep live / paper / keys exchange', () => {
       for (const o of s.orders) expect(ex.counters.postsFor(o.clientOrderId)).toBe(1);
       const d = runCli(['live', 'diff', '--session', final.sessionId, '--json'], { home });
       expect(d.code, d.stderr).toBe(0);
-      const diff = JSON.parse(d.stdout) as { differing: number; missed: number; extra: number; matched: number; liveTrades: number; rows: { kind: string; same: boolean; entryPriceDiff?: number }[] };
+      const diff = JSON.parse(d.stdout) as { differing: number; missed: number; extra: number; matched: number; liveTrades: number; closedAfterPeriod: number; rows: { kind: string; same: boolean; entryPriceDiff?: number }[] };
       // Same signals on the same bars; in a real-time replay a fill may meet a later tick than the bar's open,
       // which diff reports as a differing trade with its price difference.
       expect([diff.missed, diff.extra]).toEqual([0, 0]);
-      expect(diff.matched + diff.differing).toBe(diff.liveTrades);
+      expect(diff.matched + diff.differing + diff.closedAfterPeriod).toBe(diff.liveTrades);
       expect(diff.rows.filter((r) => !r.same).every((r) => typeof r.entryPriceDiff === 'number')).toBe(true);
       const text = runCli(['live', 'diff', '--session', final.sessionId], { home });
       expect(text.stdout).toMatch(/missed in live\s+0/);
       const logs = fs.readdirSync(path.join(home, 'logs')).map((f) => fs.readFileSync(path.join(home, 'logs', f), 'utf8')).join('');
       expect(logs).toContain('order state');
       expect(logs.includes(SECRET) || logs.includes(KEY)).toBe(false);
+    }, 60_000);
+
+    it('SIGINT stops a live session cleanly: exit 0, session stopped, no unsettled journal rows', async () => {
+      const args = common().filter((a, i, all) => a !== '--max-bars' && all[i - 1] !== '--max-bars');
+      const p = spawnCli(['live', ...args, '--confirm-live'], { home, env: MASTER });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += String(d)));
+      p.stderr.on('data', (d) => (stderr += String(d)));
+      const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+      for (let i = 0; i < 200 && !/started/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 1500));
+      p.kill('SIGINT');
+      expect(await exited, stderr).toBe(0);
+      const final = JSON.parse(stdout) as { sessionId: string; bars: number };
+      expect(final.bars).toBeGreaterThan(0);
+      const st = JSON.parse(runCli(['live', 'status', '--session', final.sessionId, '--json'], { home }).stdout) as { session: { status: string }; unsettled: number; orders: { state: string }[] };
+      expect(st.session.status).toBe('stopped');
+      expect(st.unsettled).toBe(0);
+      expect(st.orders.every((o) => o.state === 'FILLED')).toBe(true);
     }, 60_000);
 
     it('a paper session runs on the live feed without sending any order', async () => {

@@ -19,6 +19,8 @@ export type ExchangeSettings = {
   /** Base URL replacing every entry of `urls.api` (the local exchange). */
   readonly baseUrl?: string;
   readonly credentials?: CredentialSource;
+  /** Use ccxt.pro's class (websocket methods such as watchOHLCV) — for keyless market-data instances. */
+  readonly pro?: boolean;
 };
 
 /** One account's ccxt instance plus the credential version it currently signs with. */
@@ -68,7 +70,8 @@ export function clearExchangeInstances(): void {
 
 async function create(s: ExchangeSettings, recvWindowMs: number, creds: ExchangeCredentials | undefined): Promise<ExchangeHandle> {
   const ccxt = await loadCcxt();
-  const Cls = (ccxt as unknown as Record<string, new (cfg: object) => CcxtExchange>)[s.exchangeId];
+  const ns = (s.pro ? (ccxt as unknown as { pro: unknown }).pro : ccxt) as Record<string, new (cfg: object) => CcxtExchange>;
+  const Cls = ns[s.exchangeId] ?? (ccxt as unknown as Record<string, new (cfg: object) => CcxtExchange>)[s.exchangeId];
   if (typeof Cls !== 'function') throw new UserError(`unknown exchange "${s.exchangeId}" (not a ccxt exchange id)`);
   if (creds) {
     registerSecret(creds.apiKey);

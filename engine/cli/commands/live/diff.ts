@@ -42,7 +42,7 @@ export default defineCommand<DiffArgs>({
       printLine(renderKeyValue([
         ['session', d.session], ['period', `${isoUtc(d.period.from)} → ${isoUtc(d.period.to)} (${d.period.bars} bars)`],
         ['live trades', d.liveTrades], ['backtest trades', d.backtestTrades], ['identical', d.matched], ['differing', d.differing],
-        ['missed in live', d.missed], ['extra in live', d.extra], ['pnl live', d.pnl.live], ['pnl backtest', d.pnl.backtest],
+        ['missed in live', d.missed], ['extra in live', d.extra], ['closed after the period', d.closedAfterPeriod], ['pnl live', d.pnl.live], ['pnl backtest', d.pnl.backtest],
       ]));
       const t = (x?: number) => (x === undefined ? '' : isoUtc(x));
       printLine('');
