@@ -108,6 +108,8 @@ export class LiveSession {
   /** Set when the exchange's balance disagrees with the ledger; trading for the instrument pauses. */
   mismatch: string | undefined;
   #lastBalanceCheck = 0;
+  /** Closes the market-data instance's websockets (ccxt.pro) on stop. */
+  closeSource: (() => Promise<unknown>) | undefined;
 
   private constructor(
     readonly mode: SessionMode,
@@ -207,6 +209,7 @@ export class LiveSession {
     const s = new LiveSession(mode, o, broker, feed, kernel, journal, keys, sessionId, log, clock, risk);
     s.account = account;
     if (baseAtStart !== undefined) s.baseAtStart = baseAtStart;
+    if (useWatch) s.closeSource = () => (md.exchange as unknown as { close(): Promise<unknown> }).close();
     s.sessions.start({ id: sessionId, mode, strategy: o.strategy.id, params: JSON.stringify(params), instruments: o.instrument, timeframe: o.timeframe, accountId: o.settings.account, startedAt: (o.now ?? Date.now)() });
     kernel.start();
     // Warm-up: closed bars before the session, through the kernel with orders held back (history never trades).
@@ -359,6 +362,7 @@ export class LiveSession {
     await this.#broker.settle();
     this.kernel.handle({ kind: 'stop' });
     this.account?.stop();
+    await this.closeSource?.().catch(() => undefined);
     this.sessions.end(this.sessionId, status === 'running' ? 'stopped' : status);
   }
 }

@@ -1,6 +1,8 @@
 import type { Side, SizeSpec } from '../ports/index.js';
 import { floorToStep } from './market-rounding.js';
 
+type AnySize = { readonly units?: number; readonly quote?: number; readonly equityFraction?: number; readonly risk?: number; readonly closeAll?: true; readonly lot?: number };
+
 export type SizingInputs = {
   readonly side: Side;
   /** The price the order is expected to trade at (for a simulated market order: the next open). */
@@ -14,25 +16,41 @@ export type SizingInputs = {
   readonly stopLoss?: number;
 };
 
-/**
- * Turns a size spec into raw base units (before the market's rounding seam). Returns 0 when there is
- * nothing to trade (closeAll while flat or on the wrong side).
- */
+/** Turns a size spec into raw base units (before the market's rounding seam); see `unitsFor`. */
 export function resolveUnits(spec: SizeSpec, x: SizingInputs): number {
-  if ('units' in spec) return spec.units;
-  if ('closeAll' in spec) {
-    const reduces = x.side === 'sell' ? x.position > 0 : x.position < 0;
-    return reduces ? Math.abs(x.position) : 0;
+  return unitsFor(spec, x.side, x.price, x.equity, x.position, x.feeRate, x.fixedFee, x.stopLoss);
+}
+
+/**
+ * Turns a size spec into raw base units (before the market's rounding seam), priced at `price`.
+ * - equityFraction: the budget (equity × fraction − fixed fee) pays for the units and their fee.
+ * - risk: equity × risk / |price − stopLoss|.
+ * Returns 0 when there is nothing to trade (closeAll while flat or on the wrong side, no stop for risk).
+ * Positional arguments: this runs once per order fill and must not allocate.
+ */
+export function unitsFor(
+  spec: SizeSpec,
+  side: Side,
+  price: number,
+  equity: number,
+  position: number,
+  feeRate: number,
+  fixedFee: number,
+  stopLoss: number | undefined,
+): number {
+  const s = spec as AnySize;
+  if (s.units !== undefined) return s.units;
+  if (s.closeAll === true) {
+    const reduces = side === 'sell' ? position > 0 : position < 0;
+    return reduces ? Math.abs(position) : 0;
   }
   let units: number;
-  if ('quote' in spec) units = spec.quote / x.price;
-  else if ('equityFraction' in spec) {
-    // All-in style: the budget pays for the units and their fee.
-    units = (x.equity * spec.equityFraction - x.fixedFee) / (x.price * (1 + x.feeRate));
-  } else {
-    const dist = x.stopLoss === undefined ? NaN : Math.abs(x.price - x.stopLoss);
-    units = dist > 0 ? (x.equity * spec.risk) / dist : 0;
+  if (s.quote !== undefined) units = s.quote / price;
+  else if (s.equityFraction !== undefined) units = (equity * s.equityFraction - fixedFee) / (price * (1 + feeRate));
+  else {
+    const dist = stopLoss === undefined ? NaN : Math.abs(price - stopLoss);
+    units = dist > 0 ? (equity * (s.risk ?? 0)) / dist : 0;
   }
   if (!(units > 0)) return 0;
-  return spec.lot ? floorToStep(units, spec.lot) : units;
+  return s.lot ? floorToStep(units, s.lot) : units;
 }

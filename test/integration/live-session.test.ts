@@ -235,3 +235,65 @@ describe('session controls and risk', () => {
     db.close();
   });
 });
+
+import { sma, crossedAbove, crossedBelow } from '../../engine/api/index.js';
+import { allocBarColumns } from '../../engine/domain/index.js';
+
+/** UTC-aligned aggregation of 1h bars into 4h bars (what the exchange's klines serve). */
+function aggregate4h(b: BarColumns): BarColumns {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < b.length; i++) {
+    const k = Math.floor(b.openTime[i]! / 14_400_000) * 14_400_000;
+    groups.set(k, [...(groups.get(k) ?? []), i]);
+  }
+  const full = [...groups.entries()].filter(([, ix]) => ix.length === 4);
+  const c = allocBarColumns(full.length);
+  full.forEach(([t, ix], j) => {
+    c.openTime[j] = t;
+    c.open[j] = b.open[ix[0]!]!;
+    c.close[j] = b.close[ix[3]!]!;
+    c.high[j] = Math.max(...ix.map((i) => b.high[i]!));
+    c.low[j] = Math.min(...ix.map((i) => b.low[i]!));
+    c.volume[j] = ix.reduce((a, i) => a + b.volume[i]!, 0);
+  });
+  return c;
+}
+
+/** 1h SMA cross, entries only while the 4h close is above its 3-bar SMA: reads a second timeframe. */
+const mtf = defineStrategy({
+  id: 'mtf-cross',
+  version: 1,
+  params: {},
+  subscriptions: [{ timeframe: '4h' }],
+  init: (ctx) => ({ fast: ctx.indicator(sma(5)), slow: ctx.indicator(sma(15)), trend: ctx.indicator(sma(3), ctx.series('4h')) }),
+  onBar(bar, s, ctx) {
+    if (bar.timeframe !== '1h') return;
+    const four = ctx.bars(1, ctx.series('4h'))[0];
+    const pos = ctx.position();
+    if (pos.isFlat && four && four.close > s.trend.value && crossedAbove(s.fast, s.slow)) ctx.submit({ type: 'market', side: 'buy', size: { units: 0.1 } });
+    else if (pos.isLong && crossedBelow(s.fast, s.slow)) ctx.submit({ type: 'market', side: 'sell', size: { closeAll: true } });
+  },
+}) as unknown as AnyStrategy;
+
+describe('multi-timeframe sessions', () => {
+  it('a strategy reading 1h and 4h bars trades live exactly as in a backtest of the same bars', async () => {
+    const bars = syntheticBars(N);
+    ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 10_000 }, feeRate: 0.001 });
+    const dir = tempDir('ck-mtf-');
+    dirs.push(dir);
+    const db = openTradingDb(path.join(dir, 'trading.db'));
+    clearExchangeInstances();
+    session = await runLive({ strategy: mtf, instrument: INSTRUMENT, timeframe: '1h', tradingDb: db, settings: settings(ex.url, 'acct:mtf'), credentials: staticCredentials(), pollMs: 0 });
+    await drive(session, ex);
+    const seen = session.status().bars;
+    const oneH = sliceBarColumns(bars, 0, seen);
+    const fourH = aggregate4h(oneH);
+    const bt = runBacktest({ strategy: mtf, data: [{ key: { instrument: INSTRUMENT, timeframe: '1h' }, bars: oneH }, { key: { instrument: INSTRUMENT, timeframe: '4h' }, bars: fourH }], cash: 10_000, feeRate: 0.001 });
+    expect(bt.trades.length).toBeGreaterThanOrEqual(2);
+    expect(session.kernel.ledger.trades.map(shape)).toEqual(bt.trades.map(shape));
+    expect(ex.counters.orderPosts).toBe(bt.counters.ordersSubmitted);
+    await session.stop();
+    session = undefined;
+    db.close();
+  }, 120_000);
+});

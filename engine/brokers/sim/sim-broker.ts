@@ -1,7 +1,7 @@
 import { UNRESTRICTED_MARKET } from '../../domain/index.js';
 import type { Bar, EpochMs, InstrumentId, MarketRules } from '../../domain/index.js';
 import type { Broker, BrokerSink, Fill, Order, OrderChanges, OrderRole, OrderSpec, OrderStatus, Side, Trail } from '../../ports/index.js';
-import { Ledger, PositionState, belowMinimum, makeOrder, resolveUnits, roundAmount, roundPrice } from '../../core/index.js';
+import { Ledger, PositionState, belowMinimum, makeOrder, roundAmount, unitsFor, roundPrice } from '../../core/index.js';
 
 /** How a bar's price path is assumed when one bar could have hit both a stop-loss and a take-profit. */
 export type IntrabarRule = 'pessimistic' | 'optimistic';
@@ -124,9 +124,10 @@ export class SimBroker implements Broker {
       );
     }
     const w: Working = { order: o, remaining: NaN, filled: 0, triggered: false, trailStop: NaN, group: undefined, done: false, children: undefined };
-    if ('units' in o.size) {
-      const units = roundAmount(r, o.size.units);
-      if (!(units > 0)) return this.reject(o, `amount ${o.size.units} rounds to zero on this market (amount step ${r.amountStep})`, o.submittedAt);
+    const fixedUnits = (o.size as { units?: number }).units;
+    if (fixedUnits !== undefined) {
+      const units = roundAmount(r, fixedUnits);
+      if (!(units > 0)) return this.reject(o, `amount ${fixedUnits} rounds to zero on this market (amount step ${r.amountStep})`, o.submittedAt);
       w.remaining = units;
     }
     if (o.type === 'trailing-stop') {
@@ -305,17 +306,9 @@ export class SimBroker implements Broker {
     const pos = this.account.position(o.instrument);
     const time = bar.openTime;
     if (Number.isNaN(w.remaining)) {
-      const raw = resolveUnits(o.size, {
-        side: o.side,
-        price,
-        equity: this.account.equity(),
-        position: pos.size,
-        feeRate,
-        fixedFee: this.o.fixedFee,
-        stopLoss: o.stopLoss,
-      });
+      const raw = unitsFor(o.size, o.side, price, this.account.equity(), pos.size, feeRate, this.o.fixedFee, o.stopLoss);
       if (!(raw > 0)) {
-        const why = 'closeAll' in o.size ? 'no position to close' : 'size resolves to zero units (not enough equity?)';
+        const why = (o.size as { closeAll?: true }).closeAll ? 'no position to close' : 'size resolves to zero units (not enough equity?)';
         return this.finish(w, 'rejected', time, why);
       }
       w.remaining = roundAmount(r, raw);
