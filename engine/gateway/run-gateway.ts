@@ -8,6 +8,20 @@ import type { GatewayConfig } from './config.js';
 import { Gateway } from './server.js';
 import { PaperOrderIntake, type Venue } from './paper-intake.js';
 import type { OrderIntake } from '../ports/index.js';
+import { UserError } from '../domain/index.js';
+import type { Config } from '../../config/index.js';
+import type { SecretBox } from '../signing/secret-box.js';
+
+/** `candlekeep serve --exchange <id> --account <name>`: gateway orders go to this exchange account (live). */
+export type LiveGatewaySettings = {
+  readonly exchangeId: string;
+  readonly account: string;
+  /** Binance-compatible base URL replacing the real one (the local exchange). */
+  readonly exchangeUrl?: string;
+  /** Config `live` (receive window, timeouts, risk limits). */
+  readonly live: Config['live'];
+  readonly logLevel?: Config['log']['level'];
+};
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -34,6 +48,8 @@ export async function startGateway(o: {
   log?: (msg: string) => void;
   intake?: OrderIntake;
   venue?: Venue;
+  /** Use the live order intake (stored exchange key, trading.db journal) instead of the paper book. */
+  live?: LiveGatewaySettings;
 }): Promise<RunningGateway> {
   const paths = homePaths(o.home);
   const clock = o.clock ?? systemClock;
@@ -46,8 +62,18 @@ export async function startGateway(o: {
   let intake = o.intake;
   let gateway: Gateway;
   try {
+    if (!intake && o.live) intake = await openLiveIntake(o.live, paths, box);
     intake ??= new PaperOrderIntake({ book: openPaperBook(path.join(o.home, 'paper-book.db')), clock, venue: o.venue, cash: o.config.paper.cash, currency: o.config.paper.currency });
     gateway = new Gateway({ store, box, clock, intake, config: o.config, log });
+    const gw = gateway;
+    // Outcomes that were unknown and are now reconciled (live intakes) get an `order.reconciled` audit row.
+    intake.onReconciled?.((r) => gw.queue.push({
+      run: () => store.audit.append({
+        at: clock.now(), event: 'order.reconciled', outcome: 'ok', principal: r.order.principal,
+        reason: r.order.reason, detail: JSON.stringify({ intentId: r.order.intentId, clientOrderId: r.order.clientOrderId, status: r.order.status, filledAmount: r.order.filledAmount, averagePrice: r.order.averagePrice }),
+      }),
+      done: (res) => { if (!res.ok) log(`could not audit order.reconciled for ${r.order.clientOrderId}: ${(res.error as Error).message ?? res.error}`); },
+    }));
   } catch (e) {
     store.close();
     await intake?.close();
@@ -58,9 +84,41 @@ export async function startGateway(o: {
   return {
     gateway, intake, ...addr,
     close: async () => {
+      intake.onReconciled?.(undefined);
       await gateway.close();
       if (ownIntake) await intake.close();
       store.close();
     },
   };
+}
+
+/** Opens the live intake: the account's stored exchange key (sealed with the master key), trading.db's journal, `live.risk`. */
+async function openLiveIntake(l: LiveGatewaySettings, paths: ReturnType<typeof homePaths>, box: SecretBox): Promise<OrderIntake> {
+  const { openTradingDb } = await import('../../data/store/order-journal.js');
+  const { ExchangeKeyStore } = await import('../../data/store/exchange-keys.js');
+  const { PersistedNonce } = await import('../../data/store/live-nonces.js');
+  const { GatewayOrderIntake, keyStoreCredentials } = await import('../brokers/ccxt/index.js');
+  const { createLogger } = await import('../log/index.js');
+  const db = openTradingDb(paths.tradingDb);
+  try {
+    const keys = new ExchangeKeyStore(db, box);
+    keys.purgeRetired();
+    const info = keys.info(l.account);
+    if (!info) {
+      throw new UserError(`no exchange API key for account "${l.account}"; add one with: candlekeep keys exchange add --exchange ${l.exchangeId} --account ${l.account} (the secret is read from stdin or a prompt)`);
+    }
+    if (info.exchange !== l.exchangeId) throw new UserError(`--account: account "${l.account}" holds a ${info.exchange} key, not ${l.exchangeId} (--exchange)`);
+    const log = createLogger({ level: l.logLevel ?? 'info', dest: path.join(paths.logs, `gateway-live-${new Date().toISOString().slice(0, 10)}.jsonl`) });
+    const exchangeUrl = l.exchangeUrl ?? l.live.exchangeUrl;
+    return await GatewayOrderIntake.open({
+      tradingDb: db, exchangeId: l.exchangeId, accountId: l.account, credentials: keyStoreCredentials(keys, l.account, l.exchangeId), risk: l.live.risk, log,
+      recvWindowMs: l.live.recvWindowMs, timeoutMs: l.live.timeoutMs, timeSyncIntervalMs: l.live.timeSyncIntervalMs, safetyMarginMs: l.live.safetyMarginMs,
+      ...(exchangeUrl ? { baseUrl: exchangeUrl } : {}),
+      ...(l.exchangeId === 'kraken' ? { nonce: new PersistedNonce(db, `${l.account}:kraken`) } : {}),
+      onClose: () => db.close(),
+    });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
 }

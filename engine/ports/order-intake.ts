@@ -81,6 +81,9 @@ export type CancelResult =
 
 export type FlattenResult = { readonly canceled: number; readonly closing: number };
 
+/** An order whose outcome was unknown (sent, reply lost or late) and is now known (SIGNING.md A6): audited as `order.reconciled`. */
+export type ReconciledOrder = { readonly order: IntakeOrderView; readonly at: EpochMs };
+
 export interface OrderIntake {
   submit(order: IntakeOrder): Promise<void>;
   /** Cancels by client order id. */
@@ -92,6 +95,11 @@ export interface OrderIntake {
   resume(by: string): Promise<void>;
   flatten(by: string): Promise<FlattenResult>;
   isPaused(): boolean;
+  /**
+   * Optional (live intakes): registers the one listener told when an unknown outcome has been reconciled;
+   * `undefined` unregisters it. The gateway writes an `order.reconciled` audit row for each.
+   */
+  onReconciled?(listener: ((r: ReconciledOrder) => void) | undefined): void;
   /** Stops background work and closes storage; pending writes are flushed first. */
   close(): Promise<void>;
 }

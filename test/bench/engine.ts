@@ -4,12 +4,8 @@ import path from 'node:path';
 import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
 import { runBacktest } from '../../engine/app/index.js';
 import smaCross from '../../strategies/sma-cross.js';
-import { ROOT as HELPER_ROOT, rm, tempDir } from '../helpers/cli.js';
+import { BIN, ROOT, SHARED, rm, tempDir } from '../helpers/cli.js';
 
-// Compiled to dist/test/bench, the helper's ROOT is dist/: step out to the package root.
-const ROOT = fs.existsSync(path.join(HELPER_ROOT, 'package.json')) ? HELPER_ROOT : path.dirname(HELPER_ROOT);
-const SHARED = path.resolve(ROOT, '../shared');
-const BIN = path.join(ROOT, 'bin/candlekeep.js');
 
 export const name = 'engine';
 

@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository root: the nearest folder above this file with package.json (works from test/ and from dist/test/). */
+export const ROOT = (() => {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(d, 'package.json')) && path.dirname(d) !== d) d = path.dirname(d);
+  return d;
+})();
 export const SHARED = path.resolve(ROOT, '../shared');
 export const BIN = path.join(ROOT, 'bin/candlekeep.js');
 
@@ -22,6 +27,7 @@ export function runCli(args: readonly string[], opts: { home?: string; env?: Rec
     input: opts.input ?? '',
     encoding: 'utf8',
     timeout: 120_000,
+    maxBuffer: 512 * 1024 * 1024,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -9,3 +9,4 @@ export { CcxtBroker, type AccountView, type CcxtBrokerOptions } from './ccxt-bro
 export { IntentOrderIds } from './intent-order-ids.js';
 export { keyStoreCredentials } from './key-store-credentials.js';
 export { loadCcxt } from './ccxt-types.js';
+export { GatewayOrderIntake, type GatewayIntakeOptions } from './gateway-intake.js';

@@ -1,0 +1,259 @@
+// The signed gateway with the live order intake: ccxt's real binance class against the local exchange on
+// 127.0.0.1, a real gateway on 127.0.0.1, requests signed by engine/client's CandlekeepClient.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigSchema, homePaths } from '../../config/index.js';
+import { openTradingDb, type JournalRow, type OrderState } from '../../data/store/order-journal.js';
+import { ExchangeKeyStore } from '../../data/store/exchange-keys.js';
+import { openSecurityStore } from '../../data/store/security-store.js';
+import { SecretBox } from '../../engine/signing/secret-box.js';
+import { Keyring } from '../../engine/signing/keyring.js';
+import { parseGatewayConfig } from '../../engine/gateway/config.js';
+import { startGateway, type RunningGateway } from '../../engine/gateway/run-gateway.js';
+import { GatewayOrderIntake } from '../../engine/brokers/ccxt/gateway-intake.js';
+import { clearExchangeInstances } from '../../engine/brokers/ccxt/exchange-factory.js';
+import { CandlekeepClient } from '../../engine/client/index.js';
+import type { LocalExchange } from '../../engine/local-exchange/index.js';
+import { UserError } from '../../engine/domain/index.js';
+import { API_KEY, SECRET, orderPosts, startExchange } from './live-harness.js';
+import { rm, tempDir } from '../helpers/cli.js';
+
+const MASTER_B64 = Buffer.alloc(32, 9).toString('base64');
+const ENV = { CANDLEKEEP_MASTER_KEY: MASTER_B64 } as NodeJS.ProcessEnv;
+const ORDER = '/api/v3/order';
+/** The local exchange's first price is about 30 000 USDT: 0.01 BTC ≈ 300 (allowed), 0.5 BTC ≈ 15 000 (refused). */
+const MAX_POSITION_NOTIONAL = 5000;
+
+type OrderView = { clientOrderId: string; intentId: string; status: string; reason: string | null; filledAmount: number; principal: string };
+
+function liveConfig(timeoutMs: number) {
+  const base = ConfigSchema.parse({}).live;
+  return { ...base, timeoutMs, risk: { ...base.risk, maxPositionNotional: MAX_POSITION_NOTIONAL } };
+}
+
+/** Stores the exchange key (sealed with the master key) and a gateway API key for "alice"; returns the API key. */
+function provision(home: string, account: string, exchangeKey = true): { keyId: string; secret: string } {
+  const box = new SecretBox(Buffer.from(MASTER_B64, 'base64'));
+  if (exchangeKey) {
+    const db = openTradingDb(homePaths(home).tradingDb);
+    new ExchangeKeyStore(db, box).add(account, 'binance', { apiKey: API_KEY, secret: SECRET });
+    db.close();
+  }
+  const store = openSecurityStore(homePaths(home).securityDb);
+  try {
+    const k = new Keyring(store, box).create({ principal: 'alice', scopes: 'read,trade', now: Date.now() });
+    return { keyId: k.keyId, secret: k.secret };
+  } finally {
+    store.close();
+  }
+}
+
+/** Waits (bounded) until the journal row reaches a terminal state; returns it. */
+async function settled(intake: GatewayOrderIntake, clientOrderId: string, limitMs = 30_000): Promise<JournalRow> {
+  const terminal: OrderState[] = ['FILLED', 'REJECTED', 'CANCELED', 'NOT_PLACED'];
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const row = intake.journal.get(clientOrderId);
+    if (row && terminal.includes(row.state)) return row;
+    if (Date.now() > deadline) throw new Error(`order ${clientOrderId} still ${row?.state ?? 'missing'} after ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('signed gateway with the live order intake (local exchange)', () => {
+  let home: string;
+  let ex: LocalExchange;
+  let gw: RunningGateway;
+  let intake: GatewayOrderIntake;
+  let client: CandlekeepClient;
+  const account = `gw-live-${process.pid}`;
+
+  beforeAll(async () => {
+    home = tempDir('ck-gw-live-');
+    ex = await startExchange();
+    const key = provision(home, account);
+    clearExchangeInstances();
+    gw = await startGateway({
+      home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0,
+      live: { exchangeId: 'binance', account, exchangeUrl: ex.url, live: liveConfig(1500), logLevel: 'silent' },
+    });
+    expect(gw.intake).toBeInstanceOf(GatewayOrderIntake);
+    intake = gw.intake as GatewayOrderIntake;
+    client = new CandlekeepClient({ url: gw.url, keyId: key.keyId, secret: key.secret });
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await gw?.close();
+    await ex?.close();
+    if (home) rm(home);
+  });
+
+  it('answers 202 while the exchange stalls the order, then the exchange receives exactly one order with the gateway client id, journaled FILLED', async () => {
+    ex.faults.inject({ method: 'POST', path: ORDER, fault: { kind: 'acceptThenDelay', delayMs: 10_000 } });
+    const r = await client.submitOrder({ intentId: 'stall-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+    expect(r.status).toBe(202);
+    const body = r.body as { clientOrderId: string; status: string; idempotent: boolean };
+    expect(body.status).toBe('accepted');
+    expect(body.idempotent).toBe(false);
+    const cid = body.clientOrderId;
+    // Answered while the order request was still stalled at the exchange: the journal row had not settled.
+    const atReply = intake.journal.get(cid);
+    expect(atReply).toBeDefined();
+    expect(['PLANNED', 'SUBMITTING']).toContain(atReply!.state);
+
+    const row = await settled(intake, cid);
+    expect(row.state).toBe('FILLED');
+    expect(row.filled).toBe(0.01);
+    expect(orderPosts(ex, cid)).toBe(1);
+    expect(ex.ordersFor(cid)).toHaveLength(1);
+    const post = ex.counters.requests.find((q) => q.method === 'POST' && q.path === ORDER && q.params['newClientOrderId'] === cid)!;
+    expect(post.params['newClientOrderId']).toBe(cid);
+    // Timed out at the client (1.5 s), found by client id: reconciled, not resent.
+    expect(intake.journal.events(cid).map((e) => e.to)).toEqual(['PLANNED', 'SUBMITTING', 'UNKNOWN', 'FILLED']);
+    const listed = (await client.listOrders()).body as { orders: OrderView[] };
+    const mine = listed.orders.find((o) => o.clientOrderId === cid)!;
+    expect(mine).toMatchObject({ intentId: 'stall-1', principal: 'alice', status: 'filled', filledAmount: 0.01, reason: null });
+  });
+
+  it('a replayed intentId (new nonce, same body) is answered 200 idempotent and the exchange still has exactly one order', async () => {
+    const order = { intentId: 'stall-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' } as const;
+    const r = await client.submitOrder(order);
+    expect(r.status).toBe(200);
+    const body = r.body as { clientOrderId: string; idempotent: boolean };
+    expect(body.idempotent).toBe(true);
+    await intake.idle();
+    expect(ex.ordersFor(body.clientOrderId)).toHaveLength(1);
+    expect(orderPosts(ex, body.clientOrderId)).toBe(1);
+    expect(intake.journal.get(body.clientOrderId)!.state).toBe('FILLED');
+  });
+
+  it('an order above the configured max position notional is refused by the risk check: journal REJECTED with the reason, no order at the exchange', async () => {
+    const postsBefore = ex.counters.orderPosts;
+    const r = await client.submitOrder({ intentId: 'too-big-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.5' });
+    expect(r.status).toBe(202);
+    const cid = (r.body as { clientOrderId: string }).clientOrderId;
+    const row = await settled(intake, cid);
+    expect(row.state).toBe('REJECTED');
+    expect(row.lastError).toMatch(/^risk: position notional [0-9.]+ on binance:BTC\/USDT would exceed max 5000$/);
+    expect(orderPosts(ex, cid)).toBe(0);
+    expect(ex.ordersFor(cid)).toHaveLength(0);
+    expect(ex.counters.orderPosts).toBe(postsBefore);
+    const listed = (await client.listOrders('status=rejected')).body as { orders: OrderView[] };
+    const mine = listed.orders.find((o) => o.clientOrderId === cid)!;
+    expect(mine.status).toBe('rejected');
+    expect(mine.reason).toBe(row.lastError);
+  });
+
+  it('a lost response (acceptThenDrop) is reconciled to FILLED with exactly one POST, and audited as order.reconciled', async () => {
+    ex.faults.inject({ method: 'POST', path: ORDER, fault: { kind: 'acceptThenDrop' } });
+    const r = await client.submitOrder({ intentId: 'drop-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.02' });
+    expect(r.status).toBe(202);
+    const cid = (r.body as { clientOrderId: string }).clientOrderId;
+    const row = await settled(intake, cid);
+    expect(row.state).toBe('FILLED');
+    expect(row.filled).toBe(0.02);
+    expect(orderPosts(ex, cid)).toBe(1);
+    expect(ex.ordersFor(cid)).toHaveLength(1);
+    expect(intake.journal.events(cid).map((e) => e.to)).toEqual(['PLANNED', 'SUBMITTING', 'UNKNOWN', 'FILLED']);
+    await intake.idle();
+    // The audit row is written by the gateway's group commit (next event-loop turn).
+    await new Promise((res) => setImmediate(res));
+    const audited = gw.gateway.store.audit.read(0, 10_000).filter((a) => a.event === 'order.reconciled' && (a.detail ?? '').includes(cid));
+    expect(audited).toHaveLength(1);
+    expect(audited[0]!.principal).toBe('alice');
+    expect(JSON.parse(audited[0]!.detail!)).toMatchObject({ intentId: 'drop-1', clientOrderId: cid, status: 'filled', filledAmount: 0.02 });
+  });
+
+  it('positions and balances answer from the journal and the cached snapshot', async () => {
+    const pos = (await client.positions()).body as { positions: { symbol: string; amount: number }[] };
+    expect(pos.positions).toEqual([expect.objectContaining({ symbol: 'BTC/USDT', amount: 0.03 })]);
+    const bal = (await client.balances()).body as { balances: { currency: string; total: number }[] };
+    expect(bal.balances.find((b) => b.currency === 'BTC')?.total).toBe(1.03);
+  });
+
+  it('pause rejects new orders with reason "paused" without sending them; resume lets them through', async () => {
+    expect((await client.command('pause')).status).toBe(200);
+    const r = await client.submitOrder({ intentId: 'paused-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+    const cid = (r.body as { clientOrderId: string }).clientOrderId;
+    const row = await settled(intake, cid);
+    expect(row.state).toBe('REJECTED');
+    expect(row.lastError).toBe('paused');
+    expect(orderPosts(ex, cid)).toBe(0);
+    expect((await client.command('resume')).status).toBe(200);
+    const r2 = await client.submitOrder({ intentId: 'resumed-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+    const row2 = await settled(intake, (r2.body as { clientOrderId: string }).clientOrderId);
+    expect(row2.state).toBe('FILLED');
+  });
+
+  it('flatten closes the gateway position with one market order through the same path', async () => {
+    const r = await client.command('flatten');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ canceled: 0, closing: 1 });
+    await intake.idle();
+    const pos = (await client.positions()).body as { positions: unknown[] };
+    expect(pos.positions).toEqual([]);
+    const flat = intake.journal.all().filter((x) => x.strategyInstanceId.startsWith('flatten:'));
+    expect(flat).toHaveLength(1);
+    expect(flat[0]).toMatchObject({ side: 'sell', amount: 0.04, state: 'FILLED' });
+    expect(orderPosts(ex, flat[0]!.clientOrderId)).toBe(1);
+  });
+});
+
+describe('live gateway start-up', () => {
+  it('refuses to start without a stored exchange key and says how to add one', async () => {
+    const home = tempDir('ck-gw-live-nokey-');
+    try {
+      provision(home, 'nokey', false);
+      const p = startGateway({
+        home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0,
+        live: { exchangeId: 'binance', account: 'nokey', exchangeUrl: 'http://127.0.0.1:9', live: liveConfig(1500), logLevel: 'silent' },
+      });
+      await expect(p).rejects.toBeInstanceOf(UserError);
+      await expect(p).rejects.toThrow(
+        'no exchange API key for account "nokey"; add one with: candlekeep keys exchange add --exchange binance --account nokey (the secret is read from stdin or a prompt)',
+      );
+    } finally {
+      rm(home);
+    }
+  });
+
+  it('a gateway order accepted before a restart but not yet executed is executed after it', async () => {
+    const home = tempDir('ck-gw-live-restart-');
+    const ex = await startExchange();
+    const account = `gw-restart-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+    try {
+      provision(home, account);
+      const live = { exchangeId: 'binance', account, exchangeUrl: ex.url, live: liveConfig(1500), logLevel: 'silent' as const };
+      clearExchangeInstances();
+      // Journal one PLANNED gateway row and close before the worker runs.
+      const first = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const a = first.intake as GatewayOrderIntake;
+      const intent = { accountId: 'gw:alice', exchangeId: 'gateway', strategyInstanceId: 'restart-1', symbol: '-', timeframe: '-', barOpenTimeMs: 0, intentKind: 'manual', legIndex: 0, revision: 0 } as const;
+      const { clientOrderId } = await import('../../engine/core/client-order-id.js');
+      const cid = clientOrderId(intent);
+      // Submitted and closed in the same turn: committed by close(), never picked up by this worker.
+      const submitted = a.submit({ intentId: 'restart-1', principal: 'alice', source: 'api', intent, clientOrderId: cid, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01', price: null, receivedAt: Date.now() });
+      await first.close();
+      await submitted;
+      const db = openTradingDb(homePaths(home).tradingDb);
+      expect((db.prepare('SELECT state FROM order_intents WHERE client_order_id = ?').get(cid) as { state: string }).state).toBe('PLANNED');
+      db.close();
+      expect(orderPosts(ex, cid)).toBe(0);
+
+      clearExchangeInstances();
+      const second = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      try {
+        const b = second.intake as GatewayOrderIntake;
+        const row = await settled(b, cid);
+        expect(row.state).toBe('FILLED');
+        expect(orderPosts(ex, cid)).toBe(1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await ex.close();
+      rm(home);
+    }
+  });
+});
