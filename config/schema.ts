@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../engine/vendor/zod.js';
 
 /**
  * The whole Candlekeep configuration. Every section has defaults, so an empty file is valid.

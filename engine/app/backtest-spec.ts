@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 import { UserError } from '../domain/index.js';
 
 const num = z.number().refine(Number.isFinite, 'must be a finite number');

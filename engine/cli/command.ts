@@ -1,4 +1,4 @@
-import type { Argv, ArgumentsCamelCase } from 'yargs';
+import type { Argv, ArgumentsCamelCase } from '../vendor/yargs.js';
 
 /** Flags every command accepts. */
 export type GlobalArgs = {
@@ -24,14 +24,22 @@ export function defineCommand<A>(def: CommandDef<A>): CommandDef<A> {
   return def;
 }
 
-/** A command that only groups subcommands (`data fetch`, `data import`, …). */
-export function defineGroup(command: string, describe: string, subs: readonly CommandDef<any>[]): CommandDef<object> {
+/** Loads one subcommand module (its default export) only when its group runs. */
+export type CommandLoader = () => Promise<{ default: CommandDef<any> }>;
+
+/**
+ * A command that only groups subcommands (`data fetch`, `data import`, …). Subcommands are given as loaders
+ * (`() => import('./fetch.js')`): their modules, and whatever heavy code they import, load only when this
+ * group is invoked, which keeps CLI start-up fast.
+ */
+export function defineGroup(command: string, describe: string, subs: readonly (CommandLoader | CommandDef<any>)[]): CommandDef<object> {
   return {
     command: `${command} <command>`,
     describe,
-    builder: (y) => {
-      for (const s of subs) y.command(s as never);
+    builder: (async (y: Argv<GlobalArgs>) => {
+      const mods = await Promise.all(subs.map((s) => (typeof s === 'function' ? s().then((m) => m.default) : s)));
+      for (const m of mods) y.command(m as never);
       return y.demandCommand(1, `${command}: name a subcommand (see --help)`);
-    },
+    }) as unknown as (y: Argv<GlobalArgs>) => Argv<object>,
   };
 }

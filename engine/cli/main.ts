@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs from '../vendor/yargs.js';
 import { UserError, editDistance, suggest } from '../domain/index.js';
 import { commands } from './commands/index.js';
 

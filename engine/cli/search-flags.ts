@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from '../vendor/yargs.js';
 import { UserError } from '../domain/index.js';
 import type { Config } from '../../config/index.js';
 import type { GlobalArgs } from './command.js';

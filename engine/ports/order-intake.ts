@@ -27,6 +27,8 @@ import type { OrderIntent } from '../core/client-order-id.js';
  * 3. Hand it to the gateway: `startGateway({ home, config, env, intake })` (engine/gateway/run-gateway.ts); the
  *    gateway never closes an intake it did not create.
  * 4. Run the gateway tests' flows against it (orders, cancel, pause/resume/flatten, the stalled-exchange test).
+ * Implementations: PaperOrderIntake (engine/gateway/paper-intake.ts, the default) and GatewayOrderIntake
+ * (engine/brokers/ccxt/gateway-intake.ts, `candlekeep serve --exchange <id> --account <name> --confirm-live`).
  */
 export type IntakeOrder = {
   /** Caller's idempotency id (≤ 128 printable ASCII chars, no '|'). */

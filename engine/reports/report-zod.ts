@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 import { METRIC_KEYS } from './metrics.js';
 import { REPORT_SCHEMA_ID } from './report-schema.js';
 

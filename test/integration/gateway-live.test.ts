@@ -16,7 +16,7 @@ import { CandlekeepClient } from '../../engine/client/index.js';
 import type { LocalExchange } from '../../engine/local-exchange/index.js';
 import { UserError } from '../../engine/domain/index.js';
 import { API_KEY, SECRET, orderPosts, startExchange } from './live-harness.js';
-import { rm, tempDir } from '../helpers/cli.js';
+import { rm, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 
 const MASTER_B64 = Buffer.alloc(32, 9).toString('base64');
 const ENV = { CANDLEKEEP_MASTER_KEY: MASTER_B64 } as NodeJS.ProcessEnv;
@@ -97,10 +97,10 @@ describe('signed gateway with the live order intake (local exchange)', () => {
     expect(body.status).toBe('accepted');
     expect(body.idempotent).toBe(false);
     const cid = body.clientOrderId;
-    // Answered while the order request was still stalled at the exchange: the journal row had not settled.
+    // Answered with no exchange outcome known: the intake had not journaled it yet (the gateway's outbox hands it
+    // over after the reply) or it was PLANNED/SUBMITTING, its order request stalled at the exchange.
     const atReply = intake.journal.get(cid);
-    expect(atReply).toBeDefined();
-    expect(['PLANNED', 'SUBMITTING']).toContain(atReply!.state);
+    expect(['absent', 'PLANNED', 'SUBMITTING']).toContain(atReply?.state ?? 'absent');
 
     const row = await settled(intake, cid);
     expect(row.state).toBe('FILLED');
@@ -165,11 +165,23 @@ describe('signed gateway with the live order intake (local exchange)', () => {
     expect(JSON.parse(audited[0]!.detail!)).toMatchObject({ intentId: 'drop-1', clientOrderId: cid, status: 'filled', filledAmount: 0.02 });
   });
 
-  it('positions and balances answer from the journal and the cached snapshot', async () => {
+  it('positions answer from the journal and balances from a snapshot re-read in the background, never from an exchange call in the request path', async () => {
     const pos = (await client.positions()).body as { positions: { symbol: string; amount: number }[] };
     expect(pos.positions).toEqual([expect.objectContaining({ symbol: 'BTC/USDT', amount: 0.03 })]);
+    // No exchange call in the request path: the local exchange sees no GET /api/v3/account for it.
+    const accountReads = () => ex.counters.requests.filter((q) => q.path === '/api/v3/account').length;
+    const before = accountReads();
     const bal = (await client.balances()).body as { balances: { currency: string; total: number }[] };
-    expect(bal.balances.find((b) => b.currency === 'BTC')?.total).toBe(1.03);
+    expect(accountReads()).toBe(before);
+    expect(['1', '1.03']).toContain(String(bal.balances.find((b) => b.currency === 'BTC')?.total));
+    // The snapshot is re-read in the background after executed orders (at most every 5 s).
+    const deadline = Date.now() + 15_000;
+    let btc: number | undefined;
+    while (btc !== 1.03 && Date.now() < deadline) {
+      btc = ((await client.balances()).body as { balances: { currency: string; total: number }[] }).balances.find((b) => b.currency === 'BTC')?.total;
+      if (btc !== 1.03) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(btc).toBe(1.03);
   });
 
   it('pause rejects new orders with reason "paused" without sending them; resume lets them through', async () => {
@@ -184,6 +196,26 @@ describe('signed gateway with the live order intake (local exchange)', () => {
     const r2 = await client.submitOrder({ intentId: 'resumed-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
     const row2 = await settled(intake, (r2.body as { clientOrderId: string }).clientOrderId);
     expect(row2.state).toBe('FILLED');
+  });
+
+  it('a resting limit order is open in GET /v1/orders and DELETE cancels it at the exchange', async () => {
+    const r = await client.submitOrder({ intentId: 'limit-1', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.01', price: '20000' });
+    expect(r.status).toBe(202);
+    const cid = (r.body as { clientOrderId: string }).clientOrderId;
+    await intake.idle();
+    while (intake.journal.get(cid)?.state !== 'ACKED') {
+      await new Promise((res) => setTimeout(res, 20));
+      await intake.idle();
+    }
+    const open = (await client.listOrders('status=open')).body as { orders: OrderView[] };
+    expect(open.orders.map((o) => o.clientOrderId)).toEqual([cid]);
+    const c = await client.cancelOrder(cid);
+    expect(c.status).toBe(200);
+    const row = await settled(intake, cid);
+    expect(row.state).toBe('CANCELED');
+    expect(ex.ordersFor(cid).map((o) => o.status)).toEqual(['CANCELED']);
+    expect((await client.cancelOrder(cid)).status).toBe(409);
+    expect((await client.cancelOrder('ck000000000000000000000000000000')).status).toBe(404);
   });
 
   it('flatten closes the gateway position with one market order through the same path', async () => {
@@ -252,6 +284,77 @@ describe('live gateway start-up', () => {
         await second.close();
       }
     } finally {
+      await ex.close();
+      rm(home);
+    }
+  });
+});
+
+describe('candlekeep serve --exchange (CLI, compiled dist/)', () => {
+  it('refuses live orders without --confirm-live', () => {
+    const home = tempDir('ck-serve-live-');
+    try {
+      const r = runCli(['serve', '--port', '0', '--exchange', 'binance'], { home, env: { CANDLEKEEP_MASTER_KEY: MASTER_B64 } });
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe('candlekeep: live trading places real orders: add --confirm-live (or set live.confirmLive in the config)');
+    } finally {
+      rm(home);
+    }
+  });
+
+  it('refuses to start without a stored exchange key, naming the command that adds one', () => {
+    const home = tempDir('ck-serve-live-');
+    try {
+      const r = runCli(['serve', '--port', '0', '--exchange', 'binance', '--account', 'nokey', '--exchange-url', 'http://127.0.0.1:9', '--confirm-live'], { home, env: { CANDLEKEEP_MASTER_KEY: MASTER_B64 } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('no exchange API key for account "nokey"; add one with: candlekeep keys exchange add --exchange binance --account nokey');
+    } finally {
+      rm(home);
+    }
+  });
+
+  it('serves live with the stored key: a signed order reaches the local exchange once with the gateway client id', async () => {
+    const home = tempDir('ck-serve-live-');
+    const ex = await startExchange();
+    const key = provision(home, 'cli');
+    const child = spawnCli(['serve', '--port', '0', '--exchange', 'binance', '--account', 'cli', '--exchange-url', ex.url, '--confirm-live', '--json'], { home, env: { CANDLEKEEP_MASTER_KEY: MASTER_B64 } });
+    let client: CandlekeepClient | undefined;
+    try {
+      const started = await new Promise<{ url: string; orders: string }>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        child.stdout!.on('data', (c) => {
+          out += c;
+          // printJson may span lines: resolve once stdout holds the whole object.
+          try {
+            resolve(JSON.parse(out) as { url: string; orders: string });
+          } catch {
+            // not complete yet
+          }
+        });
+        child.stderr!.on('data', (c) => (err += c));
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+      });
+      expect(started.orders).toBe('live');
+      client = new CandlekeepClient({ url: started.url, keyId: key.keyId, secret: key.secret });
+      const r = await client.submitOrder({ intentId: 'cli-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+      expect(r.status).toBe(202);
+      const cid = (r.body as { clientOrderId: string }).clientOrderId;
+      const deadline = Date.now() + 30_000;
+      let status = '';
+      while (status !== 'filled' && Date.now() < deadline) {
+        const l = (await client.listOrders()).body as { orders: OrderView[] };
+        status = l.orders.find((o) => o.clientOrderId === cid)?.status ?? '';
+        if (status !== 'filled') await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(status).toBe('filled');
+      expect(orderPosts(ex, cid)).toBe(1);
+      expect(ex.ordersFor(cid)).toHaveLength(1);
+    } finally {
+      client?.close();
+      const exited = new Promise((res) => child.once('exit', res));
+      child.kill('SIGTERM');
+      await exited;
       await ex.close();
       rm(home);
     }

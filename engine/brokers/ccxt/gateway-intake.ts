@@ -67,11 +67,17 @@ export type GatewayIntakeOptions = {
   readonly safetyMarginMs?: number;
   readonly nonce?: LiveAccountOptions['nonce'];
   readonly now?: () => number;
+  /** How often open (ACKED) gateway orders are re-read for fills and terminal states. Default 5 s. */
+  readonly refreshOpenMs?: number;
+  /** Balances are re-read after executed orders at most this often. Default 5 s. */
+  readonly balanceRefreshMs?: number;
+  /** How long `close()` waits for the order in flight (its journal row is reconciled at the next start otherwise). Default 15 s. */
+  readonly closeWaitMs?: number;
   /** Runs last in `close()` (the composition root closes the trading database it opened). */
   readonly onClose?: () => void;
 };
 
-type Job = { readonly kind: 'execute'; readonly id: string } | { readonly kind: 'cancel'; readonly id: string };
+type Job = { readonly kind: 'execute'; readonly id: string } | { readonly kind: 'cancel'; readonly id: string } | { readonly kind: 'refresh' };
 
 /**
  * The live OrderIntake (engine/ports/order-intake.ts checklist): gateway orders go through the SAME journal,
@@ -96,11 +102,18 @@ export class GatewayOrderIntake implements OrderIntake {
   #flushScheduled = false;
   #jobs: Job[] = [];
   #running: Promise<void> | undefined;
-  #paused = false;
+  /** Why new orders are not executed ("paused" after the pause command), or undefined. */
+  #paused: string | undefined;
   #closed = false;
   #balances: BalanceView[] = [];
   #balanceRefresh: Promise<void> | undefined;
+  #balanceTimer: NodeJS.Timeout | undefined;
+  #lastBalanceAt = 0;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #o: GatewayIntakeOptions;
   #onReconciled: ((r: ReconciledOrder) => void) | undefined;
+  /** Rows reconciled at start-up (before a listener could exist), reported once one is registered. */
+  #pendingReconciled: JournalRow[] = [];
   #flattenSeq = 0;
 
   private constructor(journal: IntakeJournal, account: LiveAccount, o: GatewayIntakeOptions) {
@@ -110,6 +123,17 @@ export class GatewayOrderIntake implements OrderIntake {
     this.#log = o.log;
     this.#now = o.now ?? Date.now;
     this.#onClose = o.onClose;
+    this.#o = o;
+    // A6.5: an outcome unknown for too long pauses new gateway orders (the order path has logged the alert).
+    account.stuckListeners.push((row) => { this.#paused ??= `paused: order ${row.clientOrderId} outcome unknown for too long`; });
+    const refresh = setInterval(() => {
+      if (this.#closed || this.#jobs.some((j) => j.kind === 'refresh')) return;
+      if (!this.#gatewayRows().some((r) => r.state === 'ACKED')) return;
+      this.#jobs.push({ kind: 'refresh' });
+      this.#kick();
+    }, o.refreshOpenMs ?? 5000);
+    refresh.unref();
+    this.#timers.push(refresh);
     account.listeners.push((row, prev) => {
       if (prev?.state !== 'UNKNOWN' || row.state === 'UNKNOWN' || !isGatewayRow(row)) return;
       this.#reconciled(row);
@@ -136,6 +160,7 @@ export class GatewayOrderIntake implements OrderIntake {
     try {
       await intake.#refreshBalances();
     } catch (e) {
+      for (const t of intake.#timers) clearInterval(t);
       account.stop();
       throw e;
     }
@@ -148,9 +173,6 @@ export class GatewayOrderIntake implements OrderIntake {
     intake.#kick();
     return intake;
   }
-
-  /** Rows reconciled at start-up, reported once a listener is registered. */
-  #pendingReconciled: JournalRow[] = [];
 
   get account(): LiveAccount {
     return this.#account;
@@ -256,7 +278,8 @@ export class GatewayOrderIntake implements OrderIntake {
       const job = this.#jobs.shift()!;
       try {
         if (job.kind === 'execute') await this.#execute(job.id);
-        else await this.#account.path.cancel(job.id);
+        else if (job.kind === 'cancel') await this.#account.path.cancel(job.id);
+        else await this.#account.path.refreshOpen();
       } catch (e) {
         this.#log.error({ err: e, job }, 'gateway order job failed');
       }
@@ -268,7 +291,7 @@ export class GatewayOrderIntake implements OrderIntake {
     const row = this.#journal.get(id);
     if (!row || row.state !== 'PLANNED') return;
     const flattening = row.strategyInstanceId.startsWith('flatten:');
-    if (this.#paused && !flattening) return void this.#reject(row, 'paused');
+    if (this.#paused && !flattening) return void this.#reject(row, this.#paused);
     const price = await this.#referencePrice(row);
     // Shutting down: the order stays PLANNED and is executed after the next start.
     if (this.#closed) return;
@@ -339,13 +362,21 @@ export class GatewayOrderIntake implements OrderIntake {
     this.#journal.transition(row.clientOrderId, 'REJECTED', { lastError: reason });
   }
 
+  /** GET /account costs request weight (20 on Binance): re-read at most once per balanceRefreshMs, coalesced. */
   #scheduleBalanceRefresh(): void {
-    this.#balanceRefresh ??= this.#refreshBalances()
-      .catch((e: unknown) => this.#log.warn({ err: e }, 'balance refresh failed; keeping the last snapshot'))
-      .finally(() => (this.#balanceRefresh = undefined));
+    if (this.#balanceTimer || this.#closed) return;
+    const wait = Math.max(0, this.#lastBalanceAt + (this.#o.balanceRefreshMs ?? 5000) - this.#now());
+    this.#balanceTimer = setTimeout(() => {
+      this.#balanceTimer = undefined;
+      if (this.#closed) return;
+      this.#balanceRefresh ??= this.#refreshBalances()
+        .catch((e: unknown) => this.#log.warn({ err: e }, 'balance refresh failed; keeping the last snapshot'))
+        .finally(() => (this.#balanceRefresh = undefined));
+    }, wait);
   }
 
   async #refreshBalances(): Promise<void> {
+    this.#lastBalanceAt = this.#now();
     const bal = (await this.#account.gate.run('fetchBalance', () => this.#account.handle.exchange.fetchBalance())) as unknown as { total?: Record<string, number | undefined> };
     this.#balances = Object.entries(bal.total ?? {})
       .filter(([, v]) => typeof v === 'number' && v !== 0)
@@ -416,17 +447,17 @@ export class GatewayOrderIntake implements OrderIntake {
   }
 
   async pause(by: string): Promise<void> {
-    this.#paused = true;
+    this.#paused = 'paused';
     this.#log.warn({ by }, 'gateway orders paused');
   }
 
   async resume(by: string): Promise<void> {
-    this.#paused = false;
+    this.#paused = undefined;
     this.#log.warn({ by }, 'gateway orders resumed');
   }
 
   isPaused(): boolean {
-    return this.#paused;
+    return this.#paused !== undefined;
   }
 
   /** Cancels the gateway's open orders and closes its positions with market orders (reducing: risk lets them through). */
@@ -477,8 +508,14 @@ export class GatewayOrderIntake implements OrderIntake {
     this.#closed = true;
     this.#flushNow();
     this.#onReconciled = undefined;
-    if (this.#running) await this.#running;
-    if (this.#balanceRefresh) await this.#balanceRefresh;
+    for (const t of this.#timers) clearInterval(t);
+    if (this.#balanceTimer) clearTimeout(this.#balanceTimer);
+    const wait = this.#o.closeWaitMs ?? 15_000;
+    const inFlight = Promise.all([this.#running, this.#balanceRefresh]).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([inFlight, new Promise<false>((r) => (timer = setTimeout(() => r(false), wait)))]);
+    clearTimeout(timer);
+    if (!finished) this.#log.warn({ waitedMs: wait }, 'closing with an order in flight: its journal row is reconciled at the next start');
     this.#account.stop();
     this.#onClose?.();
   }

@@ -1,5 +1,4 @@
 import { defineGroup } from '../../command.js';
-import serve from './serve.js';
 
 // Subcommands: one file each.
-export default defineGroup('exchange', 'a local Binance-compatible exchange on 127.0.0.1 for tests and practice', [serve]);
+export default defineGroup('exchange', 'a local Binance-compatible exchange on 127.0.0.1 for tests and practice', [() => import('./serve.js')]);

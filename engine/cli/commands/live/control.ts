@@ -1,5 +1,5 @@
 // Shared by `live pause|resume|flatten|status`: the bot and the CLI are separate processes that meet in trading.db.
-import type { Argv } from 'yargs';
+import type { Argv } from '../../../vendor/yargs.js';
 import { resolveHome } from '../../../../config/index.js';
 import { UserError } from '../../../domain/index.js';
 import type { GlobalArgs } from '../../command.js';

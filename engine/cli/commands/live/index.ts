@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv } from '../../../vendor/yargs.js';
 import type { CommandDef, GlobalArgs } from '../../command.js';
 import { UserError } from '../../../domain/index.js';
 import { runSessionCli, type SessionArgs } from './session-flags.js';

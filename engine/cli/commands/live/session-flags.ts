@@ -1,5 +1,5 @@
 // Flags and the run loop shared by `candlekeep paper` and `candlekeep live` (one session command each).
-import type { Argv } from 'yargs';
+import type { Argv } from '../../../vendor/yargs.js';
 import { resolveHome } from '../../../../config/index.js';
 import { UserError, isoUtc } from '../../../domain/index.js';
 import type { GlobalArgs } from '../../command.js';

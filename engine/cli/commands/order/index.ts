@@ -1,6 +1,4 @@
 import { defineGroup } from '../../command.js';
-import submit from './submit.js';
-import list from './list.js';
 
 // Subcommands: one file each.
-export default defineGroup('order', 'talk to a running gateway with a signed API key: submit, list', [submit, list]);
+export default defineGroup('order', 'talk to a running gateway with a signed API key: submit, list', [() => import('./submit.js'), () => import('./list.js')]);

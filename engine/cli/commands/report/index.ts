@@ -1,6 +1,3 @@
 import { defineGroup } from '../../command.js';
-import list from './list.js';
-import show from './show.js';
-import compare from './compare.js';
 
-export default defineGroup('report', 'backtest runs: list, show one, compare several', [list, show, compare]);
+export default defineGroup('report', 'backtest runs: list, show one, compare several', [() => import('./list.js'), () => import('./show.js'), () => import('./compare.js')]);
