@@ -1,6 +1,6 @@
 import { allocBarColumns, timeframeMs, UserError, type BarColumns, type EpochMs, type Timeframe } from '../../engine/domain/index.js';
 import { gridFloor } from '../store/bar-grid.js';
-import { normalRng, seededRng } from './seeded-rng.js';
+import { normalRng, seededRng } from '../../engine/stats/random.js';
 
 export type SynthOptions = {
   readonly timeframe: Timeframe;

@@ -1,6 +1,7 @@
 import { UserError, unknownName } from '../domain/index.js';
 import { check, parseParamText, type ParamDecls, type ParamValue } from '../api/params.js';
 import type { Constraint } from './constraint.js';
+import { seededRng } from '../stats/random.js';
 
 /** One dimension of a search: the values to try for one param. */
 export type Axis = { readonly name: string; readonly values: readonly ParamValue[] };
@@ -60,32 +61,6 @@ export function gridPoint(axes: readonly Axis[], defaults: ParamSet, i: number):
   return out;
 }
 
-/** Seeded 32-bit generator (sfc32 seeded by splitmix32): the same seed gives the same sequence on every machine. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  const sm = () => {
-    s = (s + 0x9e3779b9) | 0;
-    let t = s ^ (s >>> 16);
-    t = Math.imul(t, 0x21f0aaad);
-    t ^= t >>> 15;
-    t = Math.imul(t, 0x735a2d97);
-    return (t ^ (t >>> 15)) >>> 0;
-  };
-  let a = sm(), b = sm(), c = sm(), d = sm();
-  const next = () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return next;
-}
-
 /**
  * The candidate list of a search, in a fixed order that depends only on the axes, constraints and seed:
  * the full grid, or `random` distinct grid points drawn with the seed (without replacement).
@@ -110,7 +85,7 @@ export function candidates(opts: {
     }
     return { points, rejectedByConstraint: rejected, gridSize: total };
   }
-  const rnd = seededRandom(opts.seed ?? 1);
+  const rnd = seededRng(opts.seed ?? 1);
   const picked = new Set<number>();
   let attempts = 0;
   const maxAttempts = opts.random * 50 + 1000;

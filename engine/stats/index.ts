@@ -1,3 +1,4 @@
 /** Pure statistics shared by reports and research. */
 export * from './normal.js';
 export * from './sharpe.js';
+export * from './random.js';

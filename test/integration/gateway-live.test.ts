@@ -15,7 +15,8 @@ import { clearExchangeInstances } from '../../engine/brokers/ccxt/exchange-facto
 import { CandlekeepClient } from '../../engine/client/index.js';
 import type { LocalExchange } from '../../engine/local-exchange/index.js';
 import { UserError } from '../../engine/domain/index.js';
-import { API_KEY, SECRET, orderPosts, startExchange } from './live-harness.js';
+import { API_KEY, SECRET, orderPosts, startExchange, staticCredentials } from './live-harness.js';
+import { silentLogger } from '../../engine/log/index.js';
 import { rm, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 
 const MASTER_B64 = Buffer.alloc(32, 9).toString('base64');
@@ -282,6 +283,57 @@ describe('live gateway start-up', () => {
         expect(orderPosts(ex, cid)).toBe(1);
       } finally {
         await second.close();
+      }
+    } finally {
+      await ex.close();
+      rm(home);
+    }
+  });
+});
+
+describe('live gateway restart with an order in flight', () => {
+  it('an order sent but unanswered when the intake stopped is reconciled at the next start and audited as order.reconciled', async () => {
+    const home = tempDir('ck-gw-live-inflight-');
+    const ex = await startExchange();
+    const account = `gw-inflight-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+    try {
+      provision(home, account);
+      clearExchangeInstances();
+      const db = openTradingDb(homePaths(home).tradingDb);
+      const first = await GatewayOrderIntake.open({
+        tradingDb: db, exchangeId: 'binance', accountId: account, credentials: staticCredentials(), risk: {}, log: silentLogger,
+        baseUrl: ex.url, timeoutMs: 8000, closeWaitMs: 50,
+      });
+      // The exchange stores the order and holds its answer; the intake stops while it waits.
+      ex.faults.inject({ method: 'POST', path: ORDER, fault: { kind: 'acceptThenDelay', delayMs: 10_000 } });
+      const intent = { accountId: 'gw:alice', exchangeId: 'gateway', strategyInstanceId: 'inflight-1', symbol: '-', timeframe: '-', barOpenTimeMs: 0, intentKind: 'manual', legIndex: 0, revision: 0 } as const;
+      const { clientOrderId } = await import('../../engine/core/client-order-id.js');
+      const cid = clientOrderId(intent);
+      await first.submit({ intentId: 'inflight-1', principal: 'alice', source: 'api', intent, clientOrderId: cid, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01', price: null, receivedAt: Date.now() });
+      while (ex.ordersFor(cid).length === 0) await new Promise((r) => setTimeout(r, 10));
+      await first.close();
+      expect(first.journal.get(cid)!.state).toBe('SUBMITTING');
+      db.close();
+
+      clearExchangeInstances();
+      const gw = await startGateway({
+        home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0,
+        live: { exchangeId: 'binance', account, exchangeUrl: ex.url, live: liveConfig(1500), logLevel: 'silent' },
+      });
+      try {
+        const intake = gw.intake as GatewayOrderIntake;
+        // Reconciled while opening, before the gateway took any request.
+        const row = intake.journal.get(cid)!;
+        expect(row.state).toBe('FILLED');
+        expect(intake.journal.events(cid).map((e) => e.to)).toEqual(['PLANNED', 'SUBMITTING', 'UNKNOWN', 'FILLED']);
+        expect(orderPosts(ex, cid)).toBe(1);
+        while (!gw.gateway.store.audit.read(0, 10_000).some((a) => a.event === 'order.reconciled')) await new Promise((r) => setImmediate(r));
+        const audited = gw.gateway.store.audit.read(0, 10_000).filter((a) => a.event === 'order.reconciled');
+        expect(audited).toHaveLength(1);
+        expect(audited[0]).toMatchObject({ principal: 'alice', outcome: 'ok' });
+        expect(JSON.parse(audited[0]!.detail!)).toMatchObject({ intentId: 'inflight-1', clientOrderId: cid, status: 'filled', filledAmount: 0.01 });
+      } finally {
+        await gw.close();
       }
     } finally {
       await ex.close();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { int, float, choice } from '../../engine/api/params.js';
 import { parseConstraint } from '../../engine/research/constraint.js';
-import { candidates, gridPoint, gridSize, parseGrid, seededRandom } from '../../engine/research/param-space.js';
+import { candidates, gridPoint, gridSize, parseGrid } from '../../engine/research/param-space.js';
+import { seededRng as seededRandom } from '../../engine/stats/random.js';
 
 const decls = { fast: int(10, { min: 2 }), slow: int(30, { min: 3 }), k: float(2, { min: 0.5, max: 4 }), size: choice('all-in', ['all-in'], { orNumber: true, min: 1e-8 }) };
 const defaults = { fast: 10, slow: 30, k: 2, size: 'all-in' };
