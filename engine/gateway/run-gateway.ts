@@ -116,6 +116,10 @@ async function openLiveIntake(l: LiveGatewaySettings, paths: ReturnType<typeof h
       ...(exchangeUrl ? { baseUrl: exchangeUrl } : {}),
       ...(l.exchangeId === 'kraken' ? { nonce: new PersistedNonce(db, `${l.account}:kraken`) } : {}),
       onClose: () => db.close(),
+    }).catch((e: unknown) => {
+      if (e instanceof UserError) throw e;
+      // Unreachable exchange, a refused key, a failed clock sync: one line for the user, never a stack trace.
+      throw new UserError(`could not open the ${l.exchangeId} account "${l.account}"${exchangeUrl ? ` at ${exchangeUrl}` : ''}: ${e instanceof Error ? e.message.slice(0, 300) : String(e)}`);
     });
   } catch (e) {
     db.close();

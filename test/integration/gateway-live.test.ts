@@ -365,6 +365,19 @@ describe('candlekeep serve --exchange (CLI, compiled dist/)', () => {
     }
   });
 
+  it('an unreachable exchange is refused at start-up with one line naming the account and URL', () => {
+    const home = tempDir('ck-serve-live-');
+    try {
+      provision(home, 'down');
+      const r = runCli(['serve', '--port', '0', '--exchange', 'binance', '--account', 'down', '--exchange-url', 'http://127.0.0.1:9', '--confirm-live'], { home, env: { CANDLEKEEP_MASTER_KEY: MASTER_B64 } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^candlekeep: could not open the binance account "down" at http:\/\/127\.0\.0\.1:9: /);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      rm(home);
+    }
+  });
+
   it('serves live with the stored key: a signed order reaches the local exchange once with the gateway client id', async () => {
     const home = tempDir('ck-serve-live-');
     const ex = await startExchange();

@@ -32,6 +32,7 @@ export default defineCommand({
       throw new UserError(`--${args.account !== undefined ? 'account' : 'exchange-url'} needs --exchange <id> (without it the gateway uses the paper order book)`);
     }
     if (exchange !== undefined && !/^[a-z0-9]{2,32}$/.test(exchange)) throw new UserError(`--exchange: "${exchange}" is not a ccxt exchange id like binance`);
+    if (args.account !== undefined && !/^[a-z0-9_:-]{1,64}$/.test(args.account)) throw new UserError(`--account: "${args.account}" must be 1-64 chars of a-z 0-9 _ : -`);
     if (args['exchange-url'] !== undefined && !/^https?:\/\/[^\s]+$/.test(args['exchange-url'])) throw new UserError(`--exchange-url: "${args['exchange-url']}" is not an http(s) URL`);
     if (exchange !== undefined && !(args['confirm-live'] || config.live.confirmLive)) {
       throw new UserError('live trading places real orders: add --confirm-live (or set live.confirmLive in the config)');
