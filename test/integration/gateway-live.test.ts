@@ -219,7 +219,12 @@ describe('signed gateway with the live order intake (local exchange)', () => {
     expect((await client.cancelOrder('ck000000000000000000000000000000')).status).toBe(404);
   });
 
-  it('flatten closes the gateway position with one market order through the same path', async () => {
+  it('flatten closes the gateway position with one market order through the same path, also while paused', async () => {
+    expect((await client.command('pause')).status).toBe(200);
+    // A caller cannot pose as flatten's closing order while paused.
+    const fake = await client.submitOrder({ intentId: 'flatten:0:0:BTC/USDT', symbol: 'BTC/USDT', side: 'sell', type: 'market', amount: '0.01' });
+    const fakeRow = await settled(intake, (fake.body as { clientOrderId: string }).clientOrderId);
+    expect(fakeRow).toMatchObject({ state: 'REJECTED', lastError: 'paused' });
     const r = await client.command('flatten');
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ canceled: 0, closing: 1 });
@@ -227,9 +232,12 @@ describe('signed gateway with the live order intake (local exchange)', () => {
     const pos = (await client.positions()).body as { positions: unknown[] };
     expect(pos.positions).toEqual([]);
     const flat = intake.journal.all().filter((x) => x.strategyInstanceId.startsWith('flatten:'));
-    expect(flat).toHaveLength(1);
-    expect(flat[0]).toMatchObject({ side: 'sell', amount: 0.04, state: 'FILLED' });
-    expect(orderPosts(ex, flat[0]!.clientOrderId)).toBe(1);
+    expect(flat).toHaveLength(2);
+    const closing = flat.filter((x) => x.intentKind === 'exit-long');
+    expect(closing).toHaveLength(1);
+    expect(closing[0]).toMatchObject({ side: 'sell', amount: 0.04, state: 'FILLED' });
+    expect(orderPosts(ex, closing[0]!.clientOrderId)).toBe(1);
+    expect((await client.command('resume')).status).toBe(200);
   });
 });
 

@@ -290,7 +290,8 @@ export class GatewayOrderIntake implements OrderIntake {
   async #execute(id: string): Promise<void> {
     const row = this.#journal.get(id);
     if (!row || row.state !== 'PLANNED') return;
-    const flattening = row.strategyInstanceId.startsWith('flatten:');
+    // Flatten's closing orders carry an exit intent kind; callers' intents are always "manual", so none can pose as one.
+    const flattening = row.intentKind === 'exit-long' || row.intentKind === 'exit-short';
     if (this.#paused && !flattening) return void this.#reject(row, this.#paused);
     const price = await this.#referencePrice(row);
     // Shutting down: the order stays PLANNED and is executed after the next start.
@@ -475,7 +476,7 @@ export class GatewayOrderIntake implements OrderIntake {
       const intentId = `flatten:${now}:${this.#flattenSeq++}:${p.symbol}`;
       const intent: OrderIntent = {
         accountId: `${SESSION_PREFIX}${by}`, exchangeId: GATEWAY_EXCHANGE, strategyInstanceId: intentId, symbol: '-', timeframe: '-',
-        barOpenTimeMs: 0, intentKind: 'manual', legIndex: 0, revision: 0,
+        barOpenTimeMs: 0, intentKind: p.amount > 0 ? 'exit-long' : 'exit-short', legIndex: 0, revision: 0,
       };
       await this.submit({
         intentId, principal: by, source: 'api', intent, clientOrderId: deriveClientOrderId(intent), symbol: p.symbol,
@@ -492,7 +493,7 @@ export class GatewayOrderIntake implements OrderIntake {
 
   /** Resolves once every queued job has run (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#pending.length || this.#running || this.#flushScheduled || this.#jobs.length) {
+    while (!this.#closed && (this.#pending.length || this.#running || this.#flushScheduled || this.#jobs.length)) {
       if (this.#running) await this.#running;
       else await new Promise((r) => setImmediate(r));
     }
