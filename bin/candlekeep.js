@@ -9,4 +9,9 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(2);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// The command has finished (long-running ones return only once stopped). If a stray timer or socket still
+// holds the event loop (e.g. a retry waiting on an unreachable exchange), exit anyway after a grace period
+// that lets stdout drain.
+setTimeout(() => process.exit(code), 3000).unref();
