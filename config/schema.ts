@@ -60,8 +60,11 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ account: 'main', recvWindowMs: 5000, timeoutMs: 10_000, timeSyncIntervalMs: 300_000, safetyMarginMs: 200, verbose: false, confirmLive: false, keyOverlapMs: 86_400_000, risk: { cooldownMs: 3_600_000 } }),
+    /** The signed order gateway (`candlekeep serve`); validated by its own schema in engine/gateway/config.ts. */
+    gateway: z.unknown().optional(),
   })
-  .passthrough();
+  // A misspelled section is an error, not silently ignored.
+  .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
 
