@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocBarColumns, isoUtc, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
+import { allocBarColumns, isoUtc, sliceBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
 import { detectLayout, FIELDS, type CsvLayout } from './csv-format.js';
 import { gridOffsetMs } from '../store/bar-grid.js';
 
@@ -86,7 +86,7 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
   const flush = () => {
     if (nb === 0) return;
     // The batch's arrays are reused for the next batch: onBatch must copy what it keeps (the store does).
-    if (!(opts.stopAtFirstProblem && problemCount > 0)) onBatch(nb === batchRows ? batch : sliceCols(batch, nb));
+    if (!(opts.stopAtFirstProblem && problemCount > 0)) onBatch(nb === batchRows ? batch : sliceBarColumns(batch, 0, nb));
     nb = 0;
   };
 
@@ -342,17 +342,6 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
   };
 }
 
-function sliceCols(c: BarColumns, n: number): BarColumns {
-  return {
-    length: n,
-    openTime: c.openTime.subarray(0, n),
-    open: c.open.subarray(0, n),
-    high: c.high.subarray(0, n),
-    low: c.low.subarray(0, n),
-    close: c.close.subarray(0, n),
-    volume: c.volume.subarray(0, n),
-  };
-}
 
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocBarColumns, parseTimeframe, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
+import { allocBarColumns, parseTimeframe, sliceBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
 import type { BarStore, SeriesInfo, SeriesKey, TimeRange, UpsertResult } from '../../engine/ports/index.js';
 import { homePaths } from '../../config/home.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
@@ -468,21 +468,9 @@ function mergeChunk(old: BarColumns, add: BarColumns, from: number, to: number) 
       i++;
     }
   }
-  return { bars: sliceColumns(out, k), inserted, updated, unchanged };
+  return { bars: k === out.length ? out : sliceBarColumns(out, 0, k), inserted, updated, unchanged };
 }
 
-function sliceColumns(c: BarColumns, n: number): BarColumns {
-  if (n === c.length) return c;
-  return {
-    length: n,
-    openTime: c.openTime.subarray(0, n),
-    open: c.open.subarray(0, n),
-    high: c.high.subarray(0, n),
-    low: c.low.subarray(0, n),
-    close: c.close.subarray(0, n),
-    volume: c.volume.subarray(0, n),
-  };
-}
 
 function mergeSource(existing: string, add: string): string {
   if (!existing || existing === add) return add;

@@ -1,28 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
+import type { BarColumns } from '../../engine/domain/index.js';
 import { runBacktest } from '../../engine/app/index.js';
 import smaCross from '../../strategies/sma-cross.js';
 import { BIN, ROOT, SHARED, rm, tempDir } from '../helpers/cli.js';
+import { readReferenceCsv } from '../helpers/reference-data.js';
 
 
 export const name = 'engine';
 
-function readCsv(file: string): BarColumns {
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
-  const c = allocBarColumns(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const p = lines[i]!.split(',');
-    c.openTime[i] = Number(p[0]);
-    c.open[i] = Number(p[1]);
-    c.high[i] = Number(p[2]);
-    c.low[i] = Number(p[3]);
-    c.close[i] = Number(p[4]);
-    c.volume[i] = Number(p[5]);
-  }
-  return c;
-}
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(0)}k`);
 
@@ -52,7 +39,7 @@ export async function run(): Promise<void> {
     const csv = path.join(dir, 'gbm_1m.csv');
     const g = spawnSync(process.execPath, [path.join(SHARED, 'reference/gen_ohlcv.mjs'), '--n', '1000000', '--seed', '42', '--out', csv], { encoding: 'utf8' });
     if (g.status !== 0) throw new Error(`gen_ohlcv failed: ${g.stderr}`);
-    const bars = readCsv(csv);
+    const bars = readReferenceCsv(csv);
 
     // 1. Engine loop: the reference strategy through the public API, bars in memory.
     for (const size of ['1', 'all-in']) {

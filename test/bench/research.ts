@@ -2,35 +2,19 @@
  * Research benchmark (issue 6): SMA crossover, 90 parameter combinations over 100k bars, through the real
  * sweep (worker threads + the engine + the strategy API): backtests/s for 1..N workers.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadStrategy, DEFAULT_STRATEGY_DIRS } from '../../engine/app/load-strategy.js';
 import { parseGrid, candidates } from '../../engine/research/param-space.js';
 import { shareBars } from '../../engine/research/shared-bars.js';
 import { runSweep, defaultWorkers } from '../../engine/research/sweep.js';
-import { allocBarColumns } from '../../engine/domain/index.js';
 import { barsContentHash } from '../../engine/app/run-backtest.js';
+import { readReferenceCsv, referenceCsv } from '../helpers/reference-data.js';
 
 export const name = 'research';
 
-function gbm(n: number) {
-  const file = path.join(os.tmpdir(), `candlekeep-bench-gbm-${n}.csv`);
-  const gen = path.resolve(DEFAULT_STRATEGY_DIRS.source, '../../shared/reference/gen_ohlcv.mjs');
-  if (!fs.existsSync(file)) execFileSync(process.execPath, [gen, '--n', String(n), '--seed', '42', '--out', file]);
-  const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-  const c = allocBarColumns(lines.length - 1);
-  for (let i = 1; i < lines.length; i++) {
-    const f = lines[i]!.split(',');
-    c.openTime[i - 1] = Number(f[0]); c.open[i - 1] = Number(f[1]); c.high[i - 1] = Number(f[2]);
-    c.low[i - 1] = Number(f[3]); c.close[i - 1] = Number(f[4]); c.volume[i - 1] = Number(f[5]);
-  }
-  return c;
-}
 
 export async function run(): Promise<void> {
-  const bars = gbm(100_000);
+  const bars = readReferenceCsv(referenceCsv(100_000));
   const strategy = await loadStrategy('sma-cross');
   const axes = parseGrid(['fast=5:50:5', 'slow=20:200:20'], strategy.params);
   const { points } = candidates({ axes, defaults: { fast: 10, slow: 30, size: 'all-in' }, constraints: [] });

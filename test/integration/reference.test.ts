@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
+import type { BarColumns } from '../../engine/domain/index.js';
 import { runBacktest } from '../../engine/app/index.js';
 import smaCross from '../../strategies/sma-cross.js';
 import { BIN, SHARED, rm, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { readReferenceCsv } from '../helpers/reference-data.js';
 
 // The published table of ../shared/reference/README.md.
 const TABLE = [
@@ -19,20 +20,6 @@ let dir: string;
 const bars: Record<string, BarColumns> = {};
 const csv: Record<string, string> = {};
 
-function readCsv(file: string): BarColumns {
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1);
-  const c = allocBarColumns(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const p = lines[i]!.split(',');
-    c.openTime[i] = Number(p[0]);
-    c.open[i] = Number(p[1]);
-    c.high[i] = Number(p[2]);
-    c.low[i] = Number(p[3]);
-    c.close[i] = Number(p[4]);
-    c.volume[i] = Number(p[5]);
-  }
-  return c;
-}
 
 /** Like runCli, with room for a large report on stdout (19,466 trades). */
 function runBig(args: readonly string[], home: string, cwd: string): CliResult {
@@ -52,7 +39,7 @@ beforeAll(() => {
     const r = spawnSync(process.execPath, [path.join(SHARED, 'reference/gen_ohlcv.mjs'), '--n', String(n), '--seed', '42', '--out', out], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     csv[name] = out;
-    bars[name] = readCsv(out);
+    bars[name] = readReferenceCsv(out);
   }
 }, 120_000);
 
