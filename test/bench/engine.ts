@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BarColumns } from '../../engine/domain/index.js';
 import { runBacktest } from '../../engine/app/index.js';
 import smaCross from '../../strategies/sma-cross.js';
 import { BIN, ROOT, SHARED, rm, tempDir } from '../helpers/cli.js';
