@@ -1,4 +1,4 @@
-import { timeframeMs, type EpochMs, type Timeframe } from '../../engine/domain/index.js';
+import { ohlcViolations, timeframeMs, type EpochMs, type Timeframe } from '../../engine/domain/index.js';
 import { isOnGrid } from './grid.js';
 
 /**
@@ -152,14 +152,10 @@ export function checkBars(input: CheckInput, opts: CheckOptions = DEFAULT_CHECK_
       if (!(c > 0)) np.push(`close ${c}`);
       nonPositive.push({ time: t, ...rowOf(i), fields: np });
     }
-    if (h < l || h < o || h < c || l > o || l > c) {
-      const p: string[] = [];
-      if (h < l) p.push(`high ${h} is below low ${l}`);
-      if (h < o) p.push(`high ${h} is below open ${o}`);
-      if (h < c) p.push(`high ${h} is below close ${c}`);
-      if (l > o) p.push(`low ${l} is above open ${o}`);
-      if (l > c) p.push(`low ${l} is above close ${c}`);
-      ohlc.push({ time: t, ...rowOf(i), problems: p });
+    const broken = ohlcViolations(o, h, l, c);
+    if (broken.length !== 0) {
+      const val = { open: o, high: h, low: l, close: c };
+      ohlc.push({ time: t, ...rowOf(i), problems: broken.map((v) => `${v.field} ${val[v.field]} is ${v.relation} ${v.other} ${val[v.other]}`) });
     }
     if (v < 0) negativeVolume.push({ time: t, ...rowOf(i), volume: v });
     if (v === 0) zeroVolumeBars++;

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocBarColumns, isoUtc, sliceBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
+import { allocBarColumns, isoUtc, ohlcViolations, sliceBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
 import { detectLayout, FIELDS, type CsvLayout } from './csv-format.js';
 import { gridOffsetMs } from '../store/bar-grid.js';
+
+/** Column of each price in a canonical row (timestamp, open, high, low, close, volume). */
+const OHLC_COLUMN = { open: 1, high: 2, low: 3, close: 4 } as const;
 
 /** How the file writes its timestamps. One file uses one unit; mixing is refused. */
 export type TimestampUnit = 's' | 'ms' | 'us' | 'iso';
@@ -267,11 +270,11 @@ export function readCsvBars(file: string, opts: CsvReadOptions, onBatch: (bars: 
       problem(`volume "${raw(5)}" is negative`);
       return;
     }
-    if (h < l) return problem(`high "${raw(2)}" is below low "${raw(3)}"`);
-    if (h < o) return problem(`high "${raw(2)}" is below open "${raw(1)}"`);
-    if (h < c) return problem(`high "${raw(2)}" is below close "${raw(4)}"`);
-    if (l > o) return problem(`low "${raw(3)}" is above open "${raw(1)}"`);
-    if (l > c) return problem(`low "${raw(3)}" is above close "${raw(4)}"`);
+    const broken = ohlcViolations(o, h, l, c);
+    if (broken.length !== 0) {
+      const v = broken[0]!;
+      return problem(`${v.field} "${raw(OHLC_COLUMN[v.field])}" is ${v.relation} ${v.other} "${raw(OHLC_COLUMN[v.other])}"`);
+    }
     if (t === prevT) return problem(`timestamp "${raw(0)}" repeats row ${prevRow}`);
     if (t < prevT) return problem(`timestamp "${raw(0)}" (${isoUtc(t)}) is before row ${prevRow}'s (${isoUtc(prevT)}); rows must be in time order`);
     const slot = (t - gridOffset) / tfMs; // exact for whole multiples; cheaper than a float modulo

@@ -1,4 +1,4 @@
-import { UserError, allocBarColumns, isoUtc, type BarColumns, type EpochMs, type Timeframe } from '../../engine/domain/index.js';
+import { UserError, allocBarColumns, isoUtc, ohlcViolations, type BarColumns, type EpochMs, type Timeframe } from '../../engine/domain/index.js';
 import { isOnGrid } from '../check/grid.js';
 
 export type OhlcvPageContext = {
@@ -33,11 +33,12 @@ export function validateOhlcvPage(rows: readonly unknown[], ctx: OhlcvPageContex
     if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(t, `volume ${JSON.stringify(v) ?? 'undefined'} is not a finite number`);
     if (v < 0) throw fail(t, `volume ${v} is negative`);
     const O = o as number, H = h as number, L = l as number, C = c as number;
-    if (H < L) throw fail(t, `high ${H} is below low ${L}`);
-    if (H < O) throw fail(t, `high ${H} is below open ${O}`);
-    if (H < C) throw fail(t, `high ${H} is below close ${C}`);
-    if (L > O) throw fail(t, `low ${L} is above open ${O}`);
-    if (L > C) throw fail(t, `low ${L} is above close ${C}`);
+    const broken = ohlcViolations(O, H, L, C);
+    if (broken.length !== 0) {
+      const v = broken[0]!;
+      const val = { open: O, high: H, low: L, close: C };
+      throw fail(t, `${v.field} ${val[v.field]} is ${v.relation} ${v.other} ${val[v.other]}`);
+    }
     cols.openTime[i] = t;
     cols.open[i] = O;
     cols.high[i] = H;

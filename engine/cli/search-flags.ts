@@ -2,6 +2,7 @@ import type { Argv } from '../vendor/yargs.js';
 import { UserError } from '../domain/index.js';
 import type { Config } from '../../config/index.js';
 import type { GlobalArgs } from './command.js';
+import { parseParamFlags } from './param-flags.js';
 
 /** Flags shared by `optimize` and `walkforward`. */
 export type SearchArgs = {
@@ -31,15 +32,6 @@ export function searchFlags(y: Argv<GlobalArgs>): Argv<SearchArgs> {
     .option('html', { type: 'boolean', default: true, describe: 'write research.html and report.html (--no-html skips)' }) as unknown as Argv<SearchArgs>;
 }
 
-export function parseParamFlags(list: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of list ?? []) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new UserError(`--param "${p}": use name=value, e.g. --param size=1`);
-    out[p.slice(0, i).trim()] = p.slice(i + 1);
-  }
-  return out;
-}
 
 /** Validates the shared flags and builds the search part of the spec. */
 export function searchSpec(args: SearchArgs, config: Config) {

@@ -52,3 +52,31 @@ export function sliceBarColumns(c: BarColumns, from: number, to: number): BarCol
     volume: c.volume.subarray(from, to),
   };
 }
+
+/** One broken OHLC consistency rule: `${field} is ${relation} ${other}` (e.g. high is below low). */
+export type OhlcViolation = {
+  readonly field: 'high' | 'low';
+  readonly relation: 'below' | 'above';
+  readonly other: 'low' | 'open' | 'close';
+};
+
+type OhlcRule = OhlcViolation & { readonly broken: (o: number, h: number, l: number, c: number) => boolean };
+
+/** The rules every bar must satisfy, in the order problems are reported. */
+const OHLC_RULES: readonly OhlcRule[] = [
+  { field: 'high', relation: 'below', other: 'low', broken: (_o, h, l) => h < l },
+  { field: 'high', relation: 'below', other: 'open', broken: (o, h) => h < o },
+  { field: 'high', relation: 'below', other: 'close', broken: (_o, h, _l, c) => h < c },
+  { field: 'low', relation: 'above', other: 'open', broken: (o, _h, l) => l > o },
+  { field: 'low', relation: 'above', other: 'close', broken: (_o, _h, l, c) => l > c },
+];
+const NO_VIOLATIONS: readonly OhlcViolation[] = Object.freeze([]);
+
+/**
+ * The OHLC rules a bar breaks (high below low/open/close, low above open/close), in report order; empty
+ * (shared, no allocation) for a consistent bar. Callers format the message with their own view of the values.
+ */
+export function ohlcViolations(o: number, h: number, l: number, c: number): readonly OhlcViolation[] {
+  if (h >= l && h >= o && h >= c && l <= o && l <= c) return NO_VIOLATIONS;
+  return OHLC_RULES.filter((r) => r.broken(o, h, l, c));
+}

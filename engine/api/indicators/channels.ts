@@ -2,19 +2,22 @@ import type { PriceSource } from '../indicator.js';
 import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requirePeriod, requireSource } from './base.js';
 import { WindowMax, WindowMin } from './rolling.js';
 
-/** Highest `source` (default high) of the last `period` bars, current bar included (TA-Lib MAX). */
-export class Highest extends BaseIndicator {
+/**
+ * The extreme `source` value of the last `period` bars, current bar included: one monotonic window over
+ * sign × value, so the highest (sign 1) and the lowest (sign −1) share one implementation.
+ */
+abstract class WindowExtreme extends BaseIndicator {
   private readonly win: WindowMax;
   private readonly src: number;
-  constructor(readonly period: number, source: PriceSource = 'high') {
-    requirePeriod('highest', 'period', period);
-    const src = requireSource('highest', source);
-    super(label('highest', [period], source, 'high'), period);
+  constructor(fn: 'highest' | 'lowest', readonly period: number, source: PriceSource, defaultSource: PriceSource, private readonly sign: 1 | -1) {
+    requirePeriod(fn, 'period', period);
+    const src = requireSource(fn, source);
+    super(label(fn, [period], source, defaultSource), period);
     this.src = src;
     this.win = new WindowMax(period);
   }
   next(o: number, h: number, l: number, c: number, v: number): number {
-    const m = this.win.push(pick(this.src, o, h, l, c, v));
+    const m = this.sign * this.win.push(this.sign * pick(this.src, o, h, l, c, v));
     return this.emit(++this.bars >= this.period ? m : NaN);
   }
   reset(): void {
@@ -23,24 +26,17 @@ export class Highest extends BaseIndicator {
   }
 }
 
+/** Highest `source` (default high) of the last `period` bars, current bar included (TA-Lib MAX). */
+export class Highest extends WindowExtreme {
+  constructor(period: number, source: PriceSource = 'high') {
+    super('highest', period, source, 'high', 1);
+  }
+}
+
 /** Lowest `source` (default low) of the last `period` bars, current bar included (TA-Lib MIN). */
-export class Lowest extends BaseIndicator {
-  private readonly win: WindowMin;
-  private readonly src: number;
-  constructor(readonly period: number, source: PriceSource = 'low') {
-    requirePeriod('lowest', 'period', period);
-    const src = requireSource('lowest', source);
-    super(label('lowest', [period], source, 'low'), period);
-    this.src = src;
-    this.win = new WindowMin(period);
-  }
-  next(o: number, h: number, l: number, c: number, v: number): number {
-    const m = this.win.push(pick(this.src, o, h, l, c, v));
-    return this.emit(++this.bars >= this.period ? m : NaN);
-  }
-  reset(): void {
-    this.clear();
-    this.win.reset();
+export class Lowest extends WindowExtreme {
+  constructor(period: number, source: PriceSource = 'low') {
+    super('lowest', period, source, 'low', -1);
   }
 }
 

@@ -150,43 +150,20 @@ export class WindowMax {
   }
 }
 
-/** Lowest value of the last `size` pushes (monotonic deque, O(1) amortised). */
+/** Lowest value of the last `size` pushes: the highest of the negated values (exact; the sign of zero is kept). */
 export class WindowMin {
-  private readonly vals: Float64Array;
-  private readonly ids: Float64Array;
-  private head = 0;
-  private len = 0;
-  private t = 0;
+  private readonly max: WindowMax;
   constructor(readonly size: number) {
-    this.vals = new Float64Array(size);
-    this.ids = new Float64Array(size);
+    this.max = new WindowMax(size);
   }
   push(x: number): number {
-    const n = this.size;
-    if (this.len > 0 && this.ids[this.head]! <= this.t - n) {
-      this.head = this.head + 1 === n ? 0 : this.head + 1;
-      this.len--;
-    }
-    while (this.len > 0) {
-      let back = this.head + this.len - 1;
-      if (back >= n) back -= n;
-      if (this.vals[back]! >= x) this.len--;
-      else break;
-    }
-    let at = this.head + this.len;
-    if (at >= n) at -= n;
-    this.vals[at] = x;
-    this.ids[at] = this.t++;
-    this.len++;
-    return this.vals[this.head]!;
+    return -this.max.push(-x);
   }
   get value(): number {
-    return this.len > 0 ? this.vals[this.head]! : NaN;
+    return -this.max.value;
   }
   reset(): void {
-    this.head = 0;
-    this.len = 0;
-    this.t = 0;
+    this.max.reset();
   }
 }
 

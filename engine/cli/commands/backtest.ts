@@ -1,6 +1,7 @@
 import { loadConfig, resolveHome } from '../../../config/index.js';
 import { UserError, isoUtc } from '../../domain/index.js';
 import { defineCommand } from '../command.js';
+import { parseParamFlags } from '../param-flags.js';
 import { printLine, warn } from '../output.js';
 
 type BacktestArgs = {
@@ -29,16 +30,6 @@ type BacktestArgs = {
   html?: boolean;
 };
 
-/** `--param fast=10` → { fast: '10' } (typed by the strategy's declarations later). */
-function parseParamFlags(list: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of list ?? []) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new UserError(`--param "${p}": use name=value, e.g. --param fast=10`);
-    out[p.slice(0, i).trim()] = p.slice(i + 1);
-  }
-  return out;
-}
 
 function num(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;

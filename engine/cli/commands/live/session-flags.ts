@@ -4,6 +4,7 @@ import { resolveHome } from '../../../../config/index.js';
 import { UserError, isoUtc } from '../../../domain/index.js';
 import type { GlobalArgs } from '../../command.js';
 import { printJson, printLine, warn } from '../../output.js';
+import { parseParamFlags } from '../../param-flags.js';
 
 export type SessionArgs = {
   strategy: string;
@@ -31,15 +32,6 @@ export function sessionFlags<T>(y: Argv<T>): Argv<T & SessionArgs> {
     .option('max-bars', { type: 'number', describe: 'stop after this many live bars (default: run until Ctrl-C)' }) as unknown as Argv<T & SessionArgs>;
 }
 
-export function parseParams(list: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of list) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(p);
-    if (!m) throw new UserError(`--param: "${p}" is not <name>=<value>, e.g. --param fast=10`);
-    out[m[1]!] = m[2]!;
-  }
-  return out;
-}
 
 /** Runs a session until SIGINT/SIGTERM (clean stop: no half-written journal rows) and prints a summary. */
 export async function runSessionCli(mode: 'paper' | 'live', args: SessionArgs & GlobalArgs): Promise<void> {
@@ -55,7 +47,7 @@ export async function runSessionCli(mode: 'paper' | 'live', args: SessionArgs & 
   try {
     const final = await runSessionCommand({
       mode, home: resolveHome(args.home), ...(args.config ? { configFile: args.config } : {}), env: process.env,
-      strategy: args.strategy, instrument: args.instrument, timeframe: args.timeframe, params: parseParams(args.param),
+      strategy: args.strategy, instrument: args.instrument, timeframe: args.timeframe, params: parseParamFlags(args.param),
       ...(args['exchange-url'] ? { exchangeUrl: args['exchange-url'] } : {}),
       ...(args.account ? { account: args.account } : {}),
       confirmLive: args['confirm-live'] === true, pollMs: args['poll-ms'], warmupBars: args.warmup,
