@@ -1,10 +1,6 @@
 import { defineCommand } from '../command.js';
 import { resolveHome, loadConfig, homePaths } from '../../../config/index.js';
 import { UserError, isoUtc } from '../../domain/index.js';
-import { parseGatewayConfig } from '../../gateway/config.js';
-import { startGateway } from '../../gateway/run-gateway.js';
-import { keyStatusLabel } from '../../signing/keyring.js';
-import { openSecurityStore } from '../../../data/store/security-store.js';
 import { printJson, printLine, warn } from '../output.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -23,6 +19,11 @@ export default defineCommand({
   handler: async (args) => {
     const home = resolveHome(args.home);
     const config = loadConfig({ home, file: args.config });
+    // Loaded on use: every other command starts without the gateway, the security store or SQLite.
+    const { parseGatewayConfig } = await import('../../gateway/config.js');
+    const { startGateway } = await import('../../gateway/run-gateway.js');
+    const { keyStatusLabel } = await import('../../signing/keyring.js');
+    const { openSecurityStore } = await import('../../../data/store/security-store.js');
     const gw = parseGatewayConfig((config as Record<string, unknown>).gateway, args.config ?? homePaths(home).configFile);
     const host = args.host ?? gw.host;
     const port = args.port ?? gw.port;
