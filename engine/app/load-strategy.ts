@@ -88,32 +88,46 @@ async function importStrategy(file: string, label: string): Promise<AnyStrategy>
   return mod.default;
 }
 
+/** Where a strategy reference lives: its source (`.ts`, when there is one) and the module that is imported. */
+export type StrategyFiles = { readonly byPath: boolean; readonly source: string | undefined; readonly module: string };
+
+/**
+ * The files behind a strategy reference. By id: strategies/<id>.ts compiled to dist/strategies/<id>.js.
+ * By path: a `.js`/`.mjs` file is imported as is; a `.ts` file is compiled next to the bundled strategies
+ * (so its relative imports resolve the same way), as `_file-<name>.js` when it lives elsewhere.
+ */
+export function strategyFiles(ref: string, dirs: StrategyDirs = DEFAULT_STRATEGY_DIRS): StrategyFiles {
+  const byPath = ref.includes('/') || ref.includes('\\') || /\.(ts|js|mjs)$/.test(ref);
+  if (!byPath) return { byPath, source: path.join(dirs.source, `${ref}.ts`), module: path.join(dirs.compiled, `${ref}.js`) };
+  const file = path.resolve(ref);
+  if (!file.endsWith('.ts')) return { byPath, source: undefined, module: file };
+  const inside = path.dirname(file) === path.resolve(dirs.source);
+  const base = path.basename(file, '.ts');
+  return { byPath, source: file, module: path.join(dirs.compiled, inside ? `${base}.js` : `_file-${base}.js`) };
+}
+
 /**
  * Loads a strategy by id (from the strategies folder) or by path (`./my/strategy.ts` or `.js`).
  * A `.ts` source newer than its compiled `.js` (or without one) is compiled on the fly.
  * Unknown ids get a suggestion: `unknown strategy "sma-crosss" — did you mean "sma-cross"?`.
  */
 export async function loadStrategy(ref: string, dirs: StrategyDirs = DEFAULT_STRATEGY_DIRS): Promise<AnyStrategy> {
-  const byPath = ref.includes('/') || ref.includes('\\') || /\.(ts|js|mjs)$/.test(ref);
-  if (byPath) {
-    const file = path.resolve(ref);
+  const f = strategyFiles(ref, dirs);
+  if (f.byPath) {
+    const file = f.source ?? f.module;
     if (!fs.existsSync(file)) throw new UserError(`strategy file "${ref}" does not exist`);
-    if (!file.endsWith('.ts')) return importStrategy(file, `"${ref}"`);
-    // Compiled next to the bundled strategies so its relative imports resolve the same way.
-    const inside = path.dirname(file) === path.resolve(dirs.source);
-    const base = path.basename(file, '.ts');
-    const out = path.join(dirs.compiled, inside ? `${base}.js` : `_file-${base}.js`);
-    const m = mtime(out);
-    if (m === undefined || m < mtime(file)! || !inside) await compileTs(file, out);
-    return importStrategy(out, `"${ref}"`);
+    if (!f.source) return importStrategy(f.module, `"${ref}"`);
+    // A file outside the strategies folder is always recompiled (its name is not unique there).
+    const inside = path.dirname(f.source) === path.resolve(dirs.source);
+    const m = mtime(f.module);
+    if (m === undefined || m < mtime(f.source)! || !inside) await compileTs(f.source, f.module);
+    return importStrategy(f.module, `"${ref}"`);
   }
-  const src = path.join(dirs.source, `${ref}.ts`);
-  const out = path.join(dirs.compiled, `${ref}.js`);
-  const srcTime = mtime(src);
-  const outTime = mtime(out);
+  const srcTime = mtime(f.source!);
+  const outTime = mtime(f.module);
   if (srcTime === undefined && outTime === undefined) throw unknownName('strategy', ref, listStrategies(dirs));
-  if (srcTime !== undefined && (outTime === undefined || outTime < srcTime)) await compileTs(src, out);
-  const s = await importStrategy(out, `"${ref}"`);
+  if (srcTime !== undefined && (outTime === undefined || outTime < srcTime)) await compileTs(f.source!, f.module);
+  const s = await importStrategy(f.module, `"${ref}"`);
   if (s.id !== ref) throw new UserError(`strategy file "${ref}" declares id "${s.id}"; the file name and the id must match`);
   return s;
 }

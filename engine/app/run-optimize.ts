@@ -7,7 +7,7 @@ import type { SeriesKey, TimeRange } from '../ports/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
 import type { BacktestSpec } from './backtest-spec.js';
 import { engineVersion, loadSeries, simOptions } from './backtest-from-store.js';
-import { loadStrategy, DEFAULT_STRATEGY_DIRS } from './load-strategy.js';
+import { loadStrategy, strategyFiles } from './load-strategy.js';
 import { fillAssumptions, requiredSeries, runBacktest, strategyParams, type BacktestSeries } from './run-backtest.js';
 import { parseConstraint } from '../research/constraint.js';
 import { candidates, parseGrid, type Axis } from '../research/param-space.js';
@@ -71,16 +71,6 @@ export type RunOptions = {
   readonly queue?: string;
 };
 
-/** The compiled module a strategy reference resolves to (loadStrategy has compiled it). */
-function compiledModule(ref: string): string {
-  const byPath = ref.includes('/') || ref.includes('\\') || /\.(ts|js|mjs)$/.test(ref);
-  if (!byPath) return path.join(DEFAULT_STRATEGY_DIRS.compiled, `${ref}.js`);
-  const file = path.resolve(ref);
-  if (!file.endsWith('.ts')) return file;
-  const base = path.basename(file, '.ts');
-  const inside = path.dirname(file) === path.resolve(DEFAULT_STRATEGY_DIRS.source);
-  return path.join(DEFAULT_STRATEGY_DIRS.compiled, inside ? `${base}.js` : `_file-${base}.js`);
-}
 
 export type PreparedSearch = {
   readonly range: TimeRange;
@@ -127,7 +117,7 @@ export async function prepareSearch(spec: OptimizeSpec, home: string): Promise<P
     store.close();
   }
   const { params: _p, ...settings } = simOptions(spec);
-  return { range, strategy, strategyModule: compiledModule(spec.strategy), objective, axes, points, gridSize: c.gridSize, rejectedByConstraint: rejected, settings, data };
+  return { range, strategy, strategyModule: strategyFiles(spec.strategy).module, objective, axes, points, gridSize: c.gridSize, rejectedByConstraint: rejected, settings, data };
 }
 
 export function researchRunId(prefix: string, spec: unknown, data: readonly BacktestSeries[]): string {
