@@ -1,5 +1,5 @@
 import type { Db } from '../../../data/store/db.js';
-import { OrderJournal, type JournalRow, type NewIntent } from '../../../data/store/order-journal.js';
+import { OrderJournal, type JournalRow } from '../../../data/store/order-journal.js';
 import { clientOrderId as deriveClientOrderId, clientOrderIdFor, type OrderIntent } from '../../core/client-order-id.js';
 import { RiskGuard, type RiskLimits } from '../../core/risk.js';
 import type { InstrumentId } from '../../domain/index.js';
@@ -16,39 +16,6 @@ const SESSION_PREFIX = 'gw:';
 const GATEWAY_EXCHANGE = 'gateway';
 const CANCELED_PREFIX = 'canceled by ';
 
-/**
- * The journal as the gateway intake shares it with the account's OrderPath. A gateway order is journaled PLANNED
- * when it is accepted (before any exchange I/O); when it is executed, `OrderPath.place` must send THAT row rather
- * than plan a new one. `adopt(id)` arms this for the next `place` call only: its lookup of the id misses and its
- * write-ahead step (`planSubmitting`) commits PLANNED → SUBMITTING on the existing row, so the order still leaves
- * only through the one A5/A6 path (classification, reconciliation, at most one POST per id).
- */
-class IntakeJournal extends OrderJournal {
-  #adopt: string | undefined;
-
-  adopt(clientOrderId: string | undefined): void {
-    this.#adopt = clientOrderId;
-  }
-
-  override get(clientOrderId: string): JournalRow | undefined {
-    return clientOrderId === this.#adopt ? undefined : super.get(clientOrderId);
-  }
-
-  override plan(intent: NewIntent): { row: JournalRow; created: boolean } {
-    // Reached when the order path refuses to send (trading halted): the existing PLANNED row is rejected.
-    if (intent.clientOrderId === this.#adopt) this.#adopt = undefined;
-    return super.plan(intent);
-  }
-
-  override planSubmitting(intent: NewIntent, sentExchangeTs: number): JournalRow | undefined {
-    if (intent.clientOrderId === this.#adopt) {
-      this.#adopt = undefined;
-      const row = super.get(intent.clientOrderId);
-      if (row && (row.state === 'PLANNED' || row.state === 'NOT_PLACED')) return this.markSubmitting(row.clientOrderId, sentExchangeTs);
-    }
-    return super.planSubmitting(intent, sentExchangeTs);
-  }
-}
 
 export type GatewayIntakeOptions = {
   /** trading.db (openTradingDb): the same journal the live sessions write. */
@@ -91,7 +58,7 @@ type Job = { readonly kind: 'execute'; readonly id: string } | { readonly kind: 
  * - Reads answer from the journal and a cached balance snapshot, never from an exchange call.
  */
 export class GatewayOrderIntake implements OrderIntake {
-  readonly #journal: IntakeJournal;
+  readonly #journal: OrderJournal;
   readonly #account: LiveAccount;
   readonly #risk: RiskGuard;
   readonly #log: Logger;
@@ -116,7 +83,7 @@ export class GatewayOrderIntake implements OrderIntake {
   #pendingReconciled: JournalRow[] = [];
   #flattenSeq = 0;
 
-  private constructor(journal: IntakeJournal, account: LiveAccount, o: GatewayIntakeOptions) {
+  private constructor(journal: OrderJournal, account: LiveAccount, o: GatewayIntakeOptions) {
     this.#journal = journal;
     this.#account = account;
     this.#risk = new RiskGuard(o.risk);
@@ -145,7 +112,7 @@ export class GatewayOrderIntake implements OrderIntake {
    * anything else runs), reads the balances once, and queues gateway orders accepted but not executed before a restart.
    */
   static async open(o: GatewayIntakeOptions): Promise<GatewayOrderIntake> {
-    const journal = new IntakeJournal(o.tradingDb, o.now);
+    const journal = new OrderJournal(o.tradingDb, o.now);
     const before = journal.unsettled().filter(isGatewayRow);
     const account = await openLiveAccount({
       exchangeId: o.exchangeId, accountId: o.accountId, credentials: o.credentials, journal, log: o.log,
@@ -307,16 +274,8 @@ export class GatewayOrderIntake implements OrderIntake {
     if (this.#journal.get(id)?.state !== 'PLANNED') return;
     const intent = this.#intentOf(row);
     if (!intent) return void this.#reject(row, 'internal: the intent tuple of this client order id could not be rebuilt');
-    this.#journal.adopt(id);
-    let placed: Promise<JournalRow>;
-    try {
-      placed = this.#account.path.place({
-        sessionId: row.sessionId, intent, side: row.side, type: row.type, amount: row.amount, ...(row.price !== null ? { price: row.price } : {}),
-      });
-    } finally {
-      this.#journal.adopt(undefined);
-    }
-    const done = await placed;
+    // The row journaled PLANNED at acceptance leaves through the account's one order path (A5/A6).
+    const done = await this.#account.path.sendPlanned(intent);
     this.#log.info({ clientOrderId: id, state: done.state, filled: done.filled }, 'gateway order executed');
   }
 

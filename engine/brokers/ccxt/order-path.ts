@@ -120,6 +120,22 @@ export class OrderPath {
     return this.#send(row, param, this.opts.resendsAfterNotPlaced ?? 1, true);
   }
 
+  /**
+   * Sends an intent journaled PLANNED earlier by someone else (the gateway journals on acceptance, before any
+   * exchange I/O) through the same path as place(): blocked → REJECTED; otherwise PLANNED → SUBMITTING and the
+   * A5 classification / A6 reconciliation. A row already in flight is reconciled; a settled row is returned as it is.
+   */
+  async sendPlanned(intent: OrderIntent): Promise<JournalRow> {
+    const { id, param } = this.clientOrderIdOf(intent);
+    const row = this.journal.get(id);
+    if (!row) throw new Error(`sendPlanned: no journal row for ${id}`);
+    if (row.state === 'SUBMITTING' || row.state === 'UNKNOWN') return this.reconcile(row);
+    if (row.state !== 'PLANNED' && row.state !== 'NOT_PLACED') return row;
+    const blocked = this.blockedReason(row.strategyInstanceId, row.symbol);
+    if (blocked) return this.#move(row, 'REJECTED', { lastError: blocked });
+    return this.#send(row, param, this.opts.resendsAfterNotPlaced ?? 1);
+  }
+
   #exchangeTs(): number {
     return Math.round(this.#now() - Number((this.handle.exchange.options as Record<string, unknown>).timeDifference ?? 0));
   }
