@@ -8,6 +8,13 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('candlekeep: the compiled sources are missing (dist/). Run `npm ci` or `npm run build` first.\n');
   process.exit(2);
 }
+// `candlekeep … | head`: a reader that goes away early is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 const { main } = await import(entry.href);
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

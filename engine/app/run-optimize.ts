@@ -229,7 +229,7 @@ export async function writeResearchArtifacts(
     bestParams: ParamSet | undefined; marketDb: string; html?: boolean; outcome?: BacktestOutcome;
   },
 ): Promise<void> {
-  const { buildReport, tradesCsv, renderHtml, runRecord } = await import('../reports/index.js');
+  const { buildReport, renderHtml, runRecord } = await import('../reports/index.js');
   const { RunIndex } = await import('../../data/store/run-index.js');
   const { renderResearchHtml } = await import('../research/render-html.js');
   const tmp = `${r.dir}.tmp-${process.pid}`;
@@ -239,13 +239,13 @@ export async function writeResearchArtifacts(
     let record: ReturnType<typeof runRecord> | undefined;
     const outcome = o.outcome ?? (o.bestParams ? runBacktest({ ...o.settings, strategy: o.strategy, params: o.bestParams as Record<string, ParamValue>, data: o.data }) : undefined);
     if (outcome) {
-      const { report, json } = buildReport({
+      const { report, jsonBytes, tradesCsv } = buildReport({
         outcome, spec: JSON.parse(JSON.stringify({ ...(o.spec as object), kind: o.kind, runId: r.runId })) as Record<string, never>,
         engineVersion: engineVersion(), fillAssumptions: fillAssumptions({ strategy: o.strategy, data: o.data, ...o.settings }),
         primaryBars: o.data[0]!.bars,
       });
-      fs.writeFileSync(path.join(tmp, 'report.json'), json);
-      fs.writeFileSync(path.join(tmp, 'trades.csv'), tradesCsv(report.trades));
+      fs.writeFileSync(path.join(tmp, 'report.json'), jsonBytes);
+      fs.writeFileSync(path.join(tmp, 'trades.csv'), tradesCsv);
       if (o.html !== false) fs.writeFileSync(path.join(tmp, 'report.html'), renderHtml(report, o.data[0]!.bars));
       record = runRecord(report, r.dir, Date.now());
     }

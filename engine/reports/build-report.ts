@@ -3,7 +3,8 @@ import type { BacktestOutcome, BarColumns } from '../domain/index.js';
 import { ANNUAL_TRADING_DAYS } from './daily-returns.js';
 import { downsampleBucketSize, downsampleIndices } from './downsample.js';
 import { computeMetrics, type Metrics } from './metrics.js';
-import { formatJson, sortKeysDeep } from './report-json.js';
+import { RawJson, formatJson, sortKeysDeep } from './report-json.js';
+import { renderTrades } from './trades-csv.js';
 import { REPORT_SCHEMA_ID, type JsonObject, type Report, type ReportTrade } from './report-schema.js';
 
 /** What the engine hands to the reports besides the outcome. */
@@ -25,9 +26,16 @@ export type ReportInput = {
 export const MAX_EQUITY_POINTS = 5000;
 
 const RUN_ID_PLACEHOLDER = '@@candlekeep-run-id@@';
+const TRADES_PLACEHOLDER = '@@candlekeep-trades@@';
 
-/** The report object and its exact bytes. */
-export type BuiltReport = { readonly report: Report; readonly json: string };
+/** The report object, report.json's exact bytes, and trades.csv (rendered in the same pass as the trades in report.json). */
+export type BuiltReport = {
+  readonly report: Report;
+  readonly jsonBytes: Buffer;
+  /** report.json as a string (decoded on first use). */
+  readonly json: string;
+  readonly tradesCsv: Buffer;
+};
 
 /**
  * Builds report.json from a backtest outcome. Deterministic (see `Report`): the same input gives the
@@ -44,21 +52,8 @@ export function buildReport(input: ReportInput): BuiltReport {
     time[i] = o.equity.time[idx[i]!]!;
     equity[i] = o.equity.equity[idx[i]!]!;
   }
-  const trades: ReportTrade[] = o.trades.map((t) => ({
-    instrument: t.instrument,
-    direction: t.direction,
-    size: t.size,
-    entryTime: t.entryTime,
-    entryPrice: t.entryPrice,
-    exitTime: t.exitTime,
-    exitPrice: t.exitPrice,
-    fees: t.fees,
-    pnl: t.pnl,
-    returnFrac: t.returnFrac,
-    entryOrderId: t.entryOrderId,
-    exitOrderId: t.exitOrderId,
-    exitReason: t.exitReason,
-  }));
+  // The engine's closed trades have exactly ReportTrade's fields; report.json's key order is renderTrades'.
+  const trades: readonly ReportTrade[] = o.trades;
   const report: Report = {
     schema: REPORT_SCHEMA_ID,
     runId: RUN_ID_PLACEHOLDER,
@@ -106,11 +101,26 @@ export function buildReport(input: ReportInput): BuiltReport {
       equity,
     },
   };
-  const draft = formatJson(report);
-  const runId = `${safeIdPart(o.strategy.id)}-${createHash('sha256').update(draft).digest('hex').slice(0, 12)}`;
-  const at = draft.indexOf(RUN_ID_PLACEHOLDER);
-  const json = draft.slice(0, at) + runId + draft.slice(at + RUN_ID_PLACEHOLDER.length);
-  return { report: { ...report, runId }, json };
+  // report.json = head + trades + tail: the trades are rendered as bytes (with trades.csv), the rest by formatJson.
+  const rendered = renderTrades(trades, '  ');
+  const draft = formatJson({ ...report, trades: new RawJson(TRADES_PLACEHOLDER) });
+  const cut = draft.indexOf(TRADES_PLACEHOLDER);
+  let head = draft.slice(0, cut);
+  const tail = draft.slice(cut + TRADES_PLACEHOLDER.length);
+  const hash = createHash('sha256').update(head).update(rendered.json).update(tail).digest('hex');
+  const runId = `${safeIdPart(o.strategy.id)}-${hash.slice(0, 12)}`;
+  const at = head.indexOf(RUN_ID_PLACEHOLDER);
+  head = head.slice(0, at) + runId + head.slice(at + RUN_ID_PLACEHOLDER.length);
+  const jsonBytes = Buffer.concat([Buffer.from(head, 'utf8'), rendered.json, Buffer.from(tail, 'utf8')]);
+  let json: string | undefined;
+  return {
+    report: { ...report, runId },
+    jsonBytes,
+    get json(): string {
+      return (json ??= jsonBytes.toString('utf8'));
+    },
+    tradesCsv: rendered.csv,
+  };
 }
 
 /** Strategy ids become part of folder names: keep them to [a-z0-9-_.]. */

@@ -51,6 +51,51 @@ function candleAt(candles: readonly Candle[], tSec: number): number {
   return ans;
 }
 
+type Marker = { time: number; position: string; color: string; shape: string; text?: string; size?: number };
+
+/** Above this many trades, markers are merged per candle (one per kind, labelled with the count). */
+const BUSY_TRADES = 100;
+
+/**
+ * Entry and exit markers on the candles. With few trades, one marker per entry (L/S) and exit (x).
+ * With many, several trades share a candle: one marker per candle and kind (long entry, short entry,
+ * winning exit, losing exit), small, labelled with how many trades it stands for when more than one.
+ */
+function tradeMarkers(r: Report, candles: readonly Candle[]): Marker[] {
+  const primary = r.benchmark.instrument;
+  const busy = r.trades.length > BUSY_TRADES;
+  const markers: Marker[] = [];
+  // busy: kind k of candle c is slot c·4 + k (0 long entry, 1 short entry, 2 winning exit, 3 losing exit).
+  const counts = busy ? new Uint32Array(candles.length * 4) : undefined;
+  for (const t of r.trades) {
+    if (t.instrument !== primary) continue;
+    const long = t.direction === 'long';
+    const ce = candleAt(candles, Math.floor(t.entryTime / 1000));
+    const cx = candleAt(candles, Math.floor(t.exitTime / 1000));
+    if (counts) {
+      counts[ce * 4 + (long ? 0 : 1)]!++;
+      counts[cx * 4 + (t.pnl >= 0 ? 2 : 3)]!++;
+      continue;
+    }
+    markers.push({ time: candles[ce]!.time, position: long ? 'belowBar' : 'aboveBar', color: long ? '#16a34a' : '#dc2626', shape: long ? 'arrowUp' : 'arrowDown', text: long ? 'L' : 'S' });
+    markers.push({ time: candles[cx]!.time, position: long ? 'aboveBar' : 'belowBar', color: t.pnl >= 0 ? '#2563eb' : '#9333ea', shape: 'circle', text: 'x' });
+  }
+  if (!counts) return markers.sort((a, b) => a.time - b.time);
+  const kinds = [
+    { position: 'belowBar', color: '#16a34a', shape: 'arrowUp', size: 0.5 },
+    { position: 'aboveBar', color: '#dc2626', shape: 'arrowDown', size: 0.5 },
+    { position: 'aboveBar', color: '#2563eb', shape: 'circle', size: 0.4 },
+    { position: 'belowBar', color: '#9333ea', shape: 'circle', size: 0.4 },
+  ] as const;
+  for (let c = 0; c < candles.length; c++) {
+    for (let k = 0; k < 4; k++) {
+      const n = counts[c * 4 + k]!;
+      if (n > 0) markers.push({ time: candles[c]!.time, ...kinds[k]!, ...(n > 1 ? { text: String(n) } : {}) });
+    }
+  }
+  return markers;
+}
+
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /**
@@ -61,30 +106,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export function renderHtml(r: Report, primaryBars?: BarColumns): string {
   const candles = primaryBars && primaryBars.length ? resampleCandles(primaryBars) : [];
   const primary = r.benchmark.instrument;
-  const markers: { time: number; position: string; color: string; shape: string; text?: string; size?: number }[] = [];
-  // Many trades: smaller markers without letters, so the full view stays readable (zoom in for detail).
-  const busy = r.trades.length > 100;
-  if (candles.length) {
-    for (const t of r.trades) {
-      if (t.instrument !== primary) continue;
-      const long = t.direction === 'long';
-      markers.push({
-        time: candles[candleAt(candles, Math.floor(t.entryTime / 1000))]!.time,
-        position: long ? 'belowBar' : 'aboveBar',
-        color: long ? '#16a34a' : '#dc2626',
-        shape: long ? 'arrowUp' : 'arrowDown',
-        ...(busy ? { size: 0.5 } : { text: long ? 'L' : 'S' }),
-      });
-      markers.push({
-        time: candles[candleAt(candles, Math.floor(t.exitTime / 1000))]!.time,
-        position: long ? 'aboveBar' : 'belowBar',
-        color: t.pnl >= 0 ? '#2563eb' : '#9333ea',
-        shape: 'circle',
-        ...(busy ? { size: 0.4 } : { text: 'x' }),
-      });
-    }
-    markers.sort((a, b) => a.time - b.time);
-  }
+  const markers = candles.length ? tradeMarkers(r, candles) : [];
   const equity: { time: number; value: number }[] = [];
   const drawdown: { time: number; value: number }[] = [];
   let peak = -Infinity;

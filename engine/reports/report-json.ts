@@ -12,6 +12,11 @@ export function formatJson(value: unknown): string {
   return out.join('');
 }
 
+/** A value whose JSON text is already written (formatJson copies `text` as it is). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 function write(v: unknown, indent: string, out: string[]): void {
   if (v === null || v === undefined) { out.push('null'); return; }
   switch (typeof v) {
@@ -20,6 +25,10 @@ function write(v: unknown, indent: string, out: string[]): void {
     case 'boolean': out.push(v ? 'true' : 'false'); return;
     case 'object': break;
     default: throw new Error(`formatJson: cannot serialise a ${typeof v}`);
+  }
+  if (v instanceof RawJson) {
+    out.push(v.text);
+    return;
   }
   if (Array.isArray(v) || ArrayBuffer.isView(v)) {
     const arr = v as ArrayLike<unknown>;

@@ -5,7 +5,6 @@ import { RunIndex, type RunRecord } from '../../data/store/run-index.js';
 import { buildReport, type ReportInput } from './build-report.js';
 import { renderHtml } from './render-html.js';
 import type { Report } from './report-schema.js';
-import { tradesCsv } from './trades-csv.js';
 
 export type WriteRunOptions = {
   /** Folder holding one sub-folder per run (config `backtest.resultsDir`, default backtests/results). */
@@ -41,7 +40,8 @@ export const INDEXED_METRICS = [
  * half-written; re-writing the same run (same content → same id) replaces it.
  */
 export function writeRunArtifacts(input: ReportInput, opts: WriteRunOptions): WrittenRun {
-  const { report, json } = buildReport(input);
+  const built = buildReport(input);
+  const { report, tradesCsv } = built;
   const resultsDir = path.resolve(opts.resultsDir);
   const dir = path.join(resultsDir, report.runId);
   const tmp = path.join(resultsDir, `.${report.runId}.tmp-${process.pid}`);
@@ -50,8 +50,8 @@ export function writeRunArtifacts(input: ReportInput, opts: WriteRunOptions): Wr
     fs.mkdirSync(resultsDir, { recursive: true });
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp);
-    fs.writeFileSync(path.join(tmp, 'report.json'), json);
-    fs.writeFileSync(path.join(tmp, 'trades.csv'), tradesCsv(report.trades));
+    fs.writeFileSync(path.join(tmp, 'report.json'), built.jsonBytes);
+    fs.writeFileSync(path.join(tmp, 'trades.csv'), tradesCsv);
     if (html) fs.writeFileSync(path.join(tmp, 'report.html'), renderHtml(report, input.primaryBars));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
@@ -74,7 +74,9 @@ export function writeRunArtifacts(input: ReportInput, opts: WriteRunOptions): Wr
     tradesCsv: path.join(dir, 'trades.csv'),
     reportHtml: html ? path.join(dir, 'report.html') : null,
     report,
-    json,
+    get json(): string {
+      return built.json;
+    },
   };
 }
 
