@@ -93,7 +93,7 @@ export async function backtestFromStore(
   const primary: SeriesKey = { instrument: spec.instrument, timeframe };
   const keys = requiredSeries(strategy, primary);
   const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-  const { openBarStore } = await import('../../data/index.js');
+  const { openBarStore } = await import('../../data/store/bar-store.js');
   const { homePaths } = await import('../../config/index.js');
   const marketDb = homePaths(opts.home).marketDb;
   if (!fs.existsSync(marketDb)) throw missingData(primary, `no bars are stored (no database at "${marketDb}")`);

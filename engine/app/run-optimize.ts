@@ -106,7 +106,7 @@ export async function prepareSearch(spec: OptimizeSpec, home: string): Promise<P
   if (from !== undefined && to !== undefined && to <= from) throw new UserError(`empty date range: --to (${isoUtc(to)}) must be after --from (${isoUtc(from)})`);
   const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
   const primary: SeriesKey = { instrument: spec.instrument, timeframe };
-  const { openBarStore } = await import('../../data/index.js');
+  const { openBarStore } = await import('../../data/store/bar-store.js');
   const { homePaths } = await import('../../config/index.js');
   if (!fs.existsSync(homePaths(home).marketDb)) throw new UserError(`no bars are stored (no database at "${homePaths(home).marketDb}"); import, fetch or synthesise data first (candlekeep data --help)`);
   const store = openBarStore(home, { readonly: true });
