@@ -55,11 +55,14 @@ type Marker = { time: number; position: string; color: string; shape: string; te
 
 /** Above this many trades, markers are merged per candle (one per kind, labelled with the count). */
 const BUSY_TRADES = 100;
+/** Above this many merged markers, they carry no count label (the labels would cover the chart). */
+const MAX_LABELLED_MARKERS = 400;
 
 /**
  * Entry and exit markers on the candles. With few trades, one marker per entry (L/S) and exit (x).
  * With many, several trades share a candle: one marker per candle and kind (long entry, short entry,
- * winning exit, losing exit), small, labelled with how many trades it stands for when more than one.
+ * winning exit, losing exit), small; labelled with how many trades it stands for (when more than one)
+ * only while there are few enough markers for labels to stay readable.
  */
 function tradeMarkers(r: Report, candles: readonly Candle[]): Marker[] {
   const primary = r.benchmark.instrument;
@@ -87,10 +90,13 @@ function tradeMarkers(r: Report, candles: readonly Candle[]): Marker[] {
     { position: 'aboveBar', color: '#2563eb', shape: 'circle', size: 0.4 },
     { position: 'belowBar', color: '#9333ea', shape: 'circle', size: 0.4 },
   ] as const;
+  let used = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) used++;
+  const labelled = used <= MAX_LABELLED_MARKERS;
   for (let c = 0; c < candles.length; c++) {
     for (let k = 0; k < 4; k++) {
       const n = counts[c * 4 + k]!;
-      if (n > 0) markers.push({ time: candles[c]!.time, ...kinds[k]!, ...(n > 1 ? { text: String(n) } : {}) });
+      if (n > 0) markers.push({ time: candles[c]!.time, ...kinds[k]!, ...(labelled && n > 1 ? { text: String(n) } : {}) });
     }
   }
   return markers;
