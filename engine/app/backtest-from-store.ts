@@ -87,6 +87,7 @@ export async function backtestFromStore(
   const timeframe = parseTimeframe(spec.timeframe, 'timeframe');
   const from = spec.from !== undefined ? parseTime(spec.from, 'from') : undefined;
   const to = spec.to !== undefined ? parseTime(spec.to, 'to') : undefined;
+  const intrabarTf = spec.intrabarTimeframe !== undefined ? parseTimeframe(spec.intrabarTimeframe, 'intrabarTimeframe') : undefined;
   if (from !== undefined && to !== undefined && to <= from) throw new UserError(`empty date range: --to (${isoUtc(to)}) must be after --from (${isoUtc(from)})`);
   const strategy = await loadStrategy(spec.strategy);
   strategyParams(strategy, spec.params ?? {}); // bad params fail before any data is read
@@ -100,20 +101,26 @@ export async function backtestFromStore(
   // Read-write so the store can cache the series hash it computes on first use.
   const store = openBarStore(opts.home);
   let data: BacktestSeries[];
+  let finer: BacktestSeries[] = [];
   try {
     data = loadSeries(store, keys, range);
+    if (intrabarTf) {
+      // The finer bars inside the run's range, for every traded instrument.
+      const instruments = [...new Set(keys.map((k) => k.instrument))];
+      finer = loadSeries(store, instruments.map((instrument) => ({ instrument, timeframe: intrabarTf })), range);
+    }
   } finally {
     store.close();
   }
   const sim = simOptions(spec);
-  const outcome = runBacktest({ strategy, data, ...sim, ...(opts.log ? { log: opts.log } : {}) });
+  const outcome = runBacktest({ strategy, data, ...sim, ...(finer.length ? { finer } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const { writeRunArtifacts, renderSummary } = await import('../reports/index.js');
   const written = writeRunArtifacts(
     {
       outcome,
       spec: JSON.parse(JSON.stringify(spec)) as JsonObject,
       engineVersion: engineVersion(),
-      fillAssumptions: fillAssumptions({ strategy, data, ...sim }),
+      fillAssumptions: fillAssumptions({ strategy, data, ...sim, ...(finer.length ? { finer } : {}) }),
       primaryBars: data[0]!.bars,
     },
     { resultsDir: opts.resultsDir, marketDb, ...(opts.html === false ? { html: false } : {}) },

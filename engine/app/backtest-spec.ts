@@ -26,6 +26,8 @@ export const BacktestSpecSchema = z
     leverage: num.positive().max(125).optional(),
     allowShort: z.boolean().optional(),
     intrabar: z.enum(['pessimistic', 'optimistic']).optional(),
+    /** Stored finer bars (e.g. "1m") that decide bars where a stop-loss and a take-profit both traded. */
+    intrabarTimeframe: z.string().min(1).optional(),
     market: z
       .object({ amountStep: num.min(0).default(0), priceStep: num.min(0).default(0), minAmount: num.min(0).default(0), minNotional: num.min(0).default(0) })
       .strict()

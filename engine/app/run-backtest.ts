@@ -4,7 +4,7 @@ import type { BacktestOutcome, BarColumns, DataSlice, MarketRules } from '../dom
 import type { SeriesKey } from '../ports/index.js';
 import { resolveParams, type AnyStrategy, type ParamValue } from '../api/index.js';
 import { ColumnsHistory, Kernel, SimClock, StrategyError, driveBacktest, type LogEntry, type OrderIdSource } from '../core/index.js';
-import { SimBroker, type IntrabarRule, type Slippage } from '../brokers/sim/index.js';
+import { SimBroker, type FinerBars, type IntrabarRule, type Slippage } from '../brokers/sim/index.js';
 
 /** One series of bars handed to a backtest (in memory; no store needed). */
 export type BacktestSeries = {
@@ -34,6 +34,11 @@ export type BacktestOptions = {
   readonly intrabar?: IntrabarRule;
   readonly markets?: Readonly<Record<string, MarketRules>>;
   readonly defaultMarket?: MarketRules;
+  /**
+   * Finer bars of traded instruments (e.g. 1m under a 1h run): they decide bars where a stop-loss and a
+   * take-profit both traded (see SimBroker). Each must be finer than every series of its instrument.
+   */
+  readonly finer?: readonly BacktestSeries[];
   readonly orderIds?: OrderIdSource;
   readonly log?: (e: LogEntry) => void;
 };
@@ -65,6 +70,7 @@ export function fillAssumptions(o: BacktestOptions): Record<string, string | num
     limit: 'min(open, limit) for buys (max for sells); maker at the limit, taker at the open',
     stop: 'stop price, or the open when the bar gaps through',
     intrabar: o.intrabar ?? 'pessimistic',
+    ...(o.finer?.length ? { intrabarBars: o.finer.map((f) => `${f.key.instrument} ${f.key.timeframe}`).join(', ') } : {}),
     makerFeeRate: o.makerFeeRate ?? fee,
     takerFeeRate: o.takerFeeRate ?? fee,
     fixedFee: o.fixedFee ?? 0,
@@ -122,6 +128,7 @@ export function runBacktest(o: BacktestOptions): BacktestOutcome {
   if (!(cash > 0) || !Number.isFinite(cash)) throw new UserError(`cash must be a positive number, got ${cash}`);
   const feeRate = o.feeRate ?? 0.001;
   if (!(feeRate >= 0 && feeRate < 1)) throw new UserError(`fee must be a fraction in [0, 1), got ${feeRate}`);
+  const finer = finerBars(o.finer ?? [], series.map((s) => s.key));
   const clock = new SimClock();
   const broker = new SimBroker({
     cash,
@@ -135,6 +142,7 @@ export function runBacktest(o: BacktestOptions): BacktestOutcome {
     ...(o.intrabar !== undefined ? { intrabar: o.intrabar } : {}),
     ...(o.markets !== undefined ? { markets: o.markets } : {}),
     ...(o.defaultMarket !== undefined ? { defaultMarket: o.defaultMarket } : {}),
+    ...(finer ? { finer } : {}),
   });
   const kernel = new Kernel({
     strategy,
@@ -178,7 +186,27 @@ export function runBacktest(o: BacktestOptions): BacktestOutcome {
     equity: { time: r.time, equity: r.equity, inMarket: r.inMarket },
     trades: ledger.trades,
     openPositions: ledger.positions.filter((x) => x.size !== 0).map((x) => ({ instrument: x.instrument, size: x.size, entryPrice: x.entryPrice, entryTime: x.entryTime })),
-    counters: { ...kernel.counters, feesPaid: ledger.feesPaid },
+    counters: counters(kernel.counters, ledger.feesPaid, finer !== undefined),
     ...(stoppedEarly ? { stoppedEarly } : {}),
   };
+}
+
+function counters(k: Kernel['counters'], feesPaid: number, withFiner: boolean): BacktestOutcome['counters'] {
+  const { resolvedIntrabarFills, ...rest } = k;
+  return { ...rest, ...(withFiner ? { resolvedIntrabarFills } : {}), feesPaid };
+}
+
+/** The simulator's finer bars by instrument; each must be finer than every series of its instrument in the run. */
+function finerBars(finer: readonly BacktestSeries[], run: readonly SeriesKey[]): Record<string, FinerBars> | undefined {
+  if (finer.length === 0) return undefined;
+  const out: Record<string, FinerBars> = {};
+  for (const f of finer) {
+    const mine = run.filter((k) => k.instrument === f.key.instrument);
+    if (mine.length === 0) throw new UserError(`finer bars ${f.key.instrument} ${f.key.timeframe}: the run does not trade ${f.key.instrument}`);
+    const coarse = mine.find((k) => timeframeMs(k.timeframe) <= timeframeMs(f.key.timeframe));
+    if (coarse) throw new UserError(`finer bars must be finer than the run's ${coarse.instrument} ${coarse.timeframe} bars, got ${f.key.timeframe}`);
+    if (out[f.key.instrument]) throw new UserError(`finer bars given twice for ${f.key.instrument}`);
+    out[f.key.instrument] = { timeframe: f.key.timeframe, bars: f.bars };
+  }
+  return out;
 }

@@ -36,6 +36,8 @@ export type KernelCounters = {
   fills: number;
   rejectedOrders: number;
   ambiguousFills: number;
+  /** Bars touching both legs of a bracket that finer bars decided (not ambiguous). */
+  resolvedIntrabarFills: number;
 };
 
 type SeriesState = {
@@ -64,7 +66,7 @@ export class StrategyError extends Error {
  */
 export class Kernel implements BrokerSink {
   readonly ledger: Ledger;
-  readonly counters: KernelCounters = { ordersSubmitted: 0, fills: 0, rejectedOrders: 0, ambiguousFills: 0 };
+  readonly counters: KernelCounters = { ordersSubmitted: 0, fills: 0, rejectedOrders: 0, ambiguousFills: 0, resolvedIntrabarFills: 0 };
   readonly strategy: AnyStrategy;
   /** The bar being handled (for error messages). */
   currentBar: Bar | undefined;
@@ -211,6 +213,7 @@ export class Kernel implements BrokerSink {
     this.ledger.apply(f);
     this.counters.fills++;
     if (f.ambiguous) this.counters.ambiguousFills++;
+    else if (f.intrabarResolved) this.counters.resolvedIntrabarFills++;
     if (this.hasOnFill) this.enqueue({ fill: f });
   }
 

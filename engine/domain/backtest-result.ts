@@ -61,6 +61,8 @@ export type BacktestOutcome = {
     readonly fills: number;
     readonly rejectedOrders: number;
     readonly ambiguousFills: number;
+    /** Bars touching both legs of a bracket that finer bars decided (absent in runs without finer bars). */
+    readonly resolvedIntrabarFills?: number;
     readonly feesPaid: number;
   };
   /** Set when the run stopped early (strategy error): results are partial. */

@@ -99,6 +99,8 @@ export type Fill = {
   readonly liquidity: 'maker' | 'taker';
   /** True when the bar could have hit both the stop-loss and the take-profit (resolved by the intrabar rule). */
   readonly ambiguous: boolean;
+  /** True when such a bar was decided by the finer bars inside it (the simulator's `finer` option): not ambiguous. */
+  readonly intrabarResolved?: boolean;
 };
 
 /** Where a broker reports what happened. Called synchronously or later; the kernel queues for the strategy. */

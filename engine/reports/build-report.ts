@@ -88,6 +88,7 @@ export function buildReport(input: ReportInput): BuiltReport {
       fills: o.counters.fills,
       rejectedOrders: o.counters.rejectedOrders,
       ambiguousFills: o.counters.ambiguousFills,
+      ...(o.counters.resolvedIntrabarFills !== undefined ? { resolvedIntrabarFills: o.counters.resolvedIntrabarFills } : {}),
       feesPaid: o.counters.feesPaid,
     },
     openPositions: o.openPositions.map((p) => ({ instrument: p.instrument, size: p.size, entryPrice: p.entryPrice, entryTime: p.entryTime })),

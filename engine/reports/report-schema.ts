@@ -73,6 +73,8 @@ export type Report = {
     readonly fills: number;
     readonly rejectedOrders: number;
     readonly ambiguousFills: number;
+    /** Ambiguous bars decided by finer bars (only in runs given finer bars). */
+    readonly resolvedIntrabarFills?: number;
     readonly feesPaid: number;
   };
   readonly openPositions: readonly { readonly instrument: string; readonly size: number; readonly entryPrice: number; readonly entryTime: EpochMs }[];

@@ -32,7 +32,7 @@ export const ReportSchema = z.object({
   conventions: z.object({ annualTradingDays: num, returnsResampledTo: z.literal('1d UTC'), riskFreeRate: num, fractions: z.string() }),
   partial: z.object({ reason: z.string(), at: num }).nullable(),
   metrics: z.object(metricsShape),
-  counters: z.object({ ordersSubmitted: num, fills: num, rejectedOrders: num, ambiguousFills: num, feesPaid: num }),
+  counters: z.object({ ordersSubmitted: num, fills: num, rejectedOrders: num, ambiguousFills: num, resolvedIntrabarFills: num.optional(), feesPaid: num }),
   openPositions: z.array(z.object({ instrument: z.string(), size: num, entryPrice: num, entryTime: num })),
   trades: z.array(
     z.object({

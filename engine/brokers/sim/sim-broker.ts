@@ -1,5 +1,6 @@
 import { UNRESTRICTED_MARKET } from '../../domain/index.js';
-import type { Bar, EpochMs, InstrumentId, MarketRules } from '../../domain/index.js';
+import { timeframeMs } from '../../domain/index.js';
+import type { Bar, BarColumns, EpochMs, InstrumentId, MarketRules, Timeframe } from '../../domain/index.js';
 import type { Broker, BrokerSink, Fill, Order, OrderChanges, OrderRole, OrderSpec, OrderStatus, Side, Trail } from '../../ports/index.js';
 import { Ledger, PositionState, belowMinimum, makeOrder, roundAmount, unitsFor, roundPrice } from '../../core/index.js';
 
@@ -29,7 +30,16 @@ export type SimBrokerOptions = {
   /** Rounding rules per instrument (ccxt market data when known, else config/flags). */
   readonly markets?: Readonly<Record<InstrumentId, MarketRules>>;
   readonly defaultMarket?: MarketRules;
+  /**
+   * Finer bars per instrument (e.g. 1m under a 1h backtest). When one bar touches both legs of a
+   * bracket, they are replayed in order to find which leg traded first; only when a finer bar itself
+   * touches both does the intrabar rule decide (and the fill stays flagged ambiguous).
+   */
+  readonly finer?: Readonly<Record<InstrumentId, FinerBars>>;
 };
+
+/** Finer bars of one instrument, ascending open times. */
+export type FinerBars = { readonly timeframe: Timeframe; readonly bars: BarColumns };
 
 type Working = {
   order: Order;
@@ -69,8 +79,11 @@ const STOP_ROLES: ReadonlySet<OrderRole> = new Set(['stop-loss', 'trailing-stop'
  * 6. Attached stop-loss / take-profit / trailing stop form an OCO group placed when the entry fills, for
  *    the filled amount, checked from the entry bar on (from the entry price). They only reduce the position
  *    (a child with nothing left to close is cancelled). When one bar touches both a stop and a target and
- *    the open decides neither, the outcome is ambiguous: pessimistic (default) takes the stop,
- *    optimistic the target; either way the fill is flagged ambiguous and counted.
+ *    the open decides neither, the outcome is ambiguous. With finer bars of the instrument (option
+ *    `finer`), they are replayed in order and the first finer bar that touches only one leg decides
+ *    (at that leg's price by rules 2–5 on the finer bar; flagged `intrabarResolved`). Otherwise —
+ *    no finer bars, or one finer bar touches both — pessimistic (default) takes the stop, optimistic
+ *    the target; the fill is flagged ambiguous and counted.
  * 7. Fees: maker/taker rate × notional, plus a fixed fee per fill. Slippage applies to taker fills and
  *    never moves a price outside the bar's range.
  * 8. Volume cap: at most cap × bar volume fills per bar; the rest stays open (partially filled).
@@ -102,6 +115,7 @@ export class SimBroker implements Broker {
       intrabar: opts.intrabar ?? 'pessimistic',
       markets: opts.markets ?? {},
       defaultMarket: opts.defaultMarket ?? UNRESTRICTED_MARKET,
+      finer: opts.finer ?? {},
     };
     this.account = new Ledger(opts.cash, false);
   }
@@ -232,6 +246,12 @@ export class SimBroker implements Broker {
     if (hits.length === 0) return;
     let pick = hits.find((h) => h.atOpen);
     let ambiguous = false;
+    let resolved = false;
+    if (!pick && hits.length > 1) {
+      const finer = this.o.finer[bar.instrument];
+      pick = finer ? firstLegOnFinerBars(live, bar, from, finer, (g, b, f) => this.candidate(g, b, f)) : undefined;
+      resolved = pick !== undefined;
+    }
     if (!pick) {
       if (hits.length > 1) {
         ambiguous = true;
@@ -241,7 +261,7 @@ export class SimBroker implements Broker {
         pick = this.o.intrabar === 'pessimistic' ? worst(stops.length ? stops : hits) : targets.length ? targets[0]! : worst(hits);
       } else pick = hits[0]!;
     }
-    this.execute(pick, bar, ambiguous);
+    this.execute(pick, bar, ambiguous, resolved);
     if (pick.w.done || pick.w.filled > 0) {
       for (const g of live) if (g !== pick.w && !g.done) this.finish(g, 'cancelled', bar.openTime, 'OCO: the other leg filled');
     }
@@ -297,7 +317,7 @@ export class SimBroker implements Broker {
     return buy ? Math.min(p, Math.max(bar.high, price)) : Math.max(p, Math.min(bar.low, price));
   }
 
-  private execute(c: Candidate, bar: Bar, ambiguous: boolean): void {
+  private execute(c: Candidate, bar: Bar, ambiguous: boolean, intrabarResolved = false): void {
     const w = c.w;
     const o = w.order;
     const r = this.rules(o.instrument);
@@ -348,7 +368,7 @@ export class SimBroker implements Broker {
         return this.finishOrReject(w, time, `insufficient funds: ${o.side} ${amount} ${o.instrument} at ${price} needs ${need} with leverage ${this.o.maxLeverage} (cash ${this.account.cash.toFixed(2)}, equity ${this.account.equity().toFixed(2)})`);
       }
     }
-    const fill: Fill = { order: o, instrument: o.instrument, side: o.side, amount, price, fee, time, liquidity: c.liquidity, ambiguous };
+    const fill: Fill = { order: o, instrument: o.instrument, side: o.side, amount, price, fee, time, liquidity: c.liquidity, ambiguous, intrabarResolved };
     this.account.apply(fill);
     w.filled += amount;
     w.remaining = roundAmount(r, w.remaining - amount);
@@ -445,4 +465,35 @@ function limitHit(w: Working, buy: boolean, p: number, bar: Bar, from: number): 
 function trailLevel(side: Side, ref: number, t: Trail): number {
   const d = 'distance' in t ? t.distance : ref * t.fraction;
   return side === 'sell' ? ref - d : ref + d;
+}
+
+/**
+ * Replays the finer bars inside `bar` for an OCO group that `bar` cannot decide: the first finer bar on
+ * which exactly one leg (or one at that finer bar's open) would fill decides. Undefined when a finer bar
+ * touches several legs, or when the finer bars touch none (they disagree with the coarse bar).
+ */
+function firstLegOnFinerBars(
+  legs: readonly Working[], bar: Bar, from: number, finer: FinerBars, candidate: (w: Working, b: Bar, from: number) => Candidate | undefined,
+): Candidate | undefined {
+  const t = finer.bars;
+  const end = bar.openTime + timeframeMs(bar.timeframe);
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t.openTime[mid]! < bar.openTime) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < t.length && t.openTime[i]! < end; i++) {
+    const fine: Bar = { instrument: bar.instrument, timeframe: finer.timeframe, openTime: t.openTime[i]!, open: t.open[i]!, high: t.high[i]!, low: t.low[i]!, close: t.close[i]!, volume: t.volume[i]! };
+    const hits: Candidate[] = [];
+    for (const g of legs) {
+      const c = candidate(g, fine, i === lo ? from : fine.open);
+      if (c) hits.push(c);
+    }
+    if (hits.length === 0) continue;
+    if (hits.length === 1) return hits[0];
+    return hits.find((h) => h.atOpen);
+  }
+  return undefined;
 }

@@ -23,6 +23,7 @@ type BacktestArgs = {
   leverage?: number;
   short?: boolean;
   intrabar?: string;
+  'intrabar-timeframe'?: string;
   'amount-step'?: number;
   'price-step'?: number;
   'min-amount'?: number;
@@ -60,6 +61,10 @@ export default defineCommand<BacktestArgs>({
       .option('leverage', { type: 'number', describe: 'maximum gross exposure as a multiple of equity (default 1)' })
       .option('short', { type: 'boolean', describe: 'allow short positions (default true; --no-short forbids them)' })
       .option('intrabar', { type: 'string', choices: ['pessimistic', 'optimistic'], describe: 'when one bar hits both stop-loss and take-profit: pessimistic (default) takes the stop' })
+      .option('intrabar-timeframe', {
+        type: 'string',
+        describe: 'stored finer bars (e.g. 1m) that decide which of stop-loss and take-profit traded first when one bar touches both; --intrabar applies only where they cannot',
+      })
       .option('amount-step', { type: 'number', describe: 'market amount step (orders are rounded down to it)' })
       .option('price-step', { type: 'number', describe: 'market price step (tick size)' })
       .option('min-amount', { type: 'number', describe: 'market minimum order amount' })
@@ -90,6 +95,7 @@ export default defineCommand<BacktestArgs>({
     set('leverage', num('leverage', args.leverage));
     set('allowShort', args.short);
     set('intrabar', args.intrabar);
+    set('intrabarTimeframe', args['intrabar-timeframe']);
     const m = { amountStep: args['amount-step'], priceStep: args['price-step'], minAmount: args['min-amount'], minNotional: args['min-notional'] };
     if (Object.values(m).some((v) => v !== undefined)) base.market = { ...(base.market as object | undefined), ...Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) };
     if (Object.keys(flagParams).length) base.params = { ...(base.params as object | undefined), ...flagParams };
