@@ -1,7 +1,7 @@
 import { timeframeMs } from '../domain/index.js';
 import type { Bar, BarColumns, EpochMs, InstrumentId, Timeframe } from '../domain/index.js';
 import type { SeriesKey } from '../ports/index.js';
-import type { Kernel, KernelEvent } from './kernel.js';
+import type { Kernel } from './kernel.js';
 import type { SimClock } from './sim-clock.js';
 
 export type DriverSeries = { readonly key: SeriesKey; readonly cols: BarColumns };
@@ -28,8 +28,6 @@ class DriverBar implements Bar {
   constructor(readonly instrument: InstrumentId, readonly timeframe: Timeframe) {}
 }
 
-type MutableEvent = { kind: 'bar'; series: number; bar: Bar };
-
 /**
  * The backtest driver: a synchronous loop over stored bars, feeding Kernel.handle one closed bar at a
  * time (no await, no allocation per bar). Several series are merged by close time; bars closing at the
@@ -43,14 +41,12 @@ export function driveBacktest(kernel: Kernel, clock: SimClock, series: readonly 
   const equity = new Float64Array(n);
   const inMarket = new Uint8Array(n);
   const bars = series.map((s) => new DriverBar(s.key.instrument, s.key.timeframe));
-  const events: MutableEvent[] = bars.map((bar, k) => ({ kind: 'bar', series: k, bar }));
   const ledger = kernel.ledger;
   let done = 0;
   try {
     kernel.start();
     if (series.length === 1) {
       const bar = bars[0]!;
-      const ev = events[0]! as KernelEvent;
       const tf = timeframeMs(series[0]!.key.timeframe);
       const { openTime: ot, open: o, high: h, low: l, close: c, volume: v } = primary;
       for (let i = 0; i < n; i++) {
@@ -62,7 +58,7 @@ export function driveBacktest(kernel: Kernel, clock: SimClock, series: readonly 
         bar.close = c[i]!;
         bar.volume = v[i]!;
         clock.time = t + tf;
-        kernel.handle(ev);
+        kernel.handleBar(0, bar);
         time[i] = t + tf;
         equity[i] = ledger.equity();
         inMarket[i] = ledger.inMarket() ? 1 : 0;
@@ -96,7 +92,7 @@ export function driveBacktest(kernel: Kernel, clock: SimClock, series: readonly 
         bar.close = cols.close[p]!;
         bar.volume = cols.volume[p]!;
         clock.time = bestClose;
-        kernel.handle(events[best]!);
+        kernel.handleBar(best, bar);
         pos[best] = p + 1;
         if (best === 0) {
           time[p] = bestClose;

@@ -145,7 +145,8 @@ export class Kernel implements BrokerSink {
     }
   }
 
-  private handleBar(k: number, bar: Bar): void {
+  /** A closed bar of series `k` (what handle({ kind: 'bar' }) does; the backtest driver calls it directly). */
+  handleBar(k: number, bar: Bar): void {
     const s = this.series[k]!;
     this.currentBar = bar;
     s.history.push(bar);
@@ -157,8 +158,9 @@ export class Kernel implements BrokerSink {
     const inds = s.indicators;
     for (let i = 0; i < inds.length; i++) {
       const ind = inds[i]!;
-      const v = ind.next(bar.open, bar.high, bar.low, bar.close, bar.volume);
-      if (v !== v && ind.ready) this.nanIndicator(ind, s);
+      ind.next(bar.open, bar.high, bar.low, bar.close, bar.volume);
+      // Read back from the field: a returned double is boxed when next() is not inlined.
+      if (ind.value !== ind.value && ind.ready) this.nanIndicator(ind, s);
     }
     if (!this.warm && !this.checkWarm()) return;
     // No try/finally: a throwing strategy ends the run (the driver reports it).
