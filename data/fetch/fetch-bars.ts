@@ -23,6 +23,11 @@ export type FetchRequest = {
   readonly until?: EpochMs;
   /** Download the whole range again even where bars are stored (changed bars are updated and counted). */
   readonly force?: boolean;
+  /**
+   * Also ask for the holes between stored bars (default true). A hole the exchange has no bars for
+   * (downtime, delisting) stays a hole and is asked for again next time: `data check` lists them.
+   */
+  readonly fillGaps?: boolean;
 };
 
 export type FetchProgress = {
@@ -59,6 +64,8 @@ export type FetchSummary = {
   readonly serverTime: EpochMs;
   /** Ranges downloaded this run (already stored parts are skipped unless force). */
   readonly ranges: readonly { from: EpochMs; to: EpochMs }[];
+  /** How many of those ranges were holes between stored bars. */
+  readonly gapsAsked: number;
   readonly pages: number;
   /** Bars received and stored this run. */
   readonly stored: number;
@@ -148,11 +155,15 @@ export async function fetchBars(store: BarStore, req: FetchRequest, opts: FetchO
   const to = Math.min(req.until === undefined ? Infinity : ceilToGrid(req.until, tf), closedEnd);
 
   const ranges: { from: EpochMs; to: EpochMs }[] = [];
+  let gapsAsked = 0;
   if (from < to) {
     const info = req.force ? undefined : store.info(key);
     if (info && info.count > 0) {
-      // Never re-download what is stored: only before the first and after the last stored bar.
+      // Never re-download what is stored: before the first stored bar, the holes in between, after the last.
       if (from < info.first) ranges.push({ from, to: Math.min(to, info.first) });
+      const holes = req.fillGaps === false ? [] : missingRanges(store, key, Math.max(from, info.first), Math.min(to, info.last + step), step);
+      gapsAsked = holes.length;
+      ranges.push(...holes);
       const after = Math.max(from, info.last + step);
       if (after < to) ranges.push({ from: after, to });
     } else {
@@ -237,6 +248,7 @@ export async function fetchBars(store: BarStore, req: FetchRequest, opts: FetchO
     to: Math.max(from, to),
     serverTime,
     ranges,
+    gapsAsked,
     pages,
     stored,
     inserted,
@@ -246,4 +258,18 @@ export async function fetchBars(store: BarStore, req: FetchRequest, opts: FetchO
     retries,
     interrupted,
   };
+}
+
+/** The runs of missing grid times between stored bars in [from, to), as ranges (at most `limit`, oldest first). */
+function missingRanges(store: BarStore, key: SeriesKey, from: EpochMs, to: EpochMs, step: number, limit = 10_000): { from: EpochMs; to: EpochMs }[] {
+  const out: { from: EpochMs; to: EpochMs }[] = [];
+  if (from >= to) return out;
+  const t = store.read(key, { from, to }).openTime;
+  let expect = from;
+  for (let i = 0; i < t.length && out.length < limit; i++) {
+    const x = t[i]!;
+    if (x > expect) out.push({ from: expect, to: x });
+    expect = Math.max(expect, x + step);
+  }
+  return out;
 }
