@@ -10,8 +10,12 @@ const COLUMNS = [
  * retained strings: a large report then costs the garbage collector next to nothing.
  */
 export class ByteSink {
-  private buf = Buffer.allocUnsafe(1 << 16);
+  private buf: Buffer;
   private len = 0;
+  /** `expected`: a guess of the final size in bytes (the buffer grows past it when needed). */
+  constructor(expected = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(Math.max(1024, Math.ceil(expected)));
+  }
   write(s: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     if (this.len + s.length * 3 > this.buf.length) {
@@ -44,8 +48,9 @@ export type RenderedTrades = {
  * not finite; RFC 4180 quoting where needed.
  */
 export function renderTrades(trades: readonly ReportTrade[], indent = '  '): RenderedTrades {
-  const json = new ByteSink();
-  const csv = new ByteSink();
+  // About 330 bytes per trade in report.json and 210 in trades.csv with typical ids and 17-digit numbers.
+  const json = new ByteSink(400 * trades.length + 64);
+  const csv = new ByteSink(256 * trades.length + 256);
   csv.write(COLUMNS.join(',') + '\n');
   const lead = indent + '  ';
   json.write(trades.length === 0 ? '[]' : '[\n');
