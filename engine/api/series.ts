@@ -7,12 +7,10 @@ import type { Series } from './indicator.js';
  * Same rule as the reference workload: crossUp[i] = fast[i−1] ≤ slow[i−1] && fast[i] > slow[i].
  */
 export function crossedAbove(a: Series | number, b: Series | number): boolean {
-  const aPrev = typeof a === 'number' ? a : a.prev;
-  const aNow = typeof a === 'number' ? a : a.value;
-  const bPrev = typeof b === 'number' ? b : b.prev;
-  const bNow = typeof b === 'number' ? b : b.value;
-  // Comparisons with NaN are false, so NaN anywhere yields false.
-  return aPrev <= bPrev && aNow > bNow;
+  // Two series (the hot case) compare their fields directly: merging a number argument with a field
+  // value into one variable would make V8 box every field read (an allocation per call).
+  if (typeof a !== 'number' && typeof b !== 'number') return a.prev <= b.prev && a.value > b.value;
+  return levelCrossedAbove(a, b);
 }
 
 /**
@@ -20,9 +18,15 @@ export function crossedAbove(a: Series | number, b: Series | number): boolean {
  * a.prev ≥ b.prev and a.value < b.value. False while any value is NaN.
  */
 export function crossedBelow(a: Series | number, b: Series | number): boolean {
+  if (typeof a !== 'number' && typeof b !== 'number') return a.prev >= b.prev && a.value < b.value;
+  return levelCrossedAbove(b, a);
+}
+
+/** crossedAbove where either side may be a level. Comparisons with NaN are false, so NaN anywhere yields false. */
+function levelCrossedAbove(a: Series | number, b: Series | number): boolean {
   const aPrev = typeof a === 'number' ? a : a.prev;
   const aNow = typeof a === 'number' ? a : a.value;
   const bPrev = typeof b === 'number' ? b : b.prev;
   const bNow = typeof b === 'number' ? b : b.value;
-  return aPrev >= bPrev && aNow < bNow;
+  return aPrev <= bPrev && aNow > bNow;
 }
