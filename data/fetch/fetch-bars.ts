@@ -13,6 +13,7 @@ import { ceilToGrid, floorToGrid } from '../check/grid.js';
 import { ohlcvPageLimit, openExchange, requireMarket, requireTimeframe, type OpenedExchange } from './open-exchange.js';
 import { Aborted, DEFAULT_RETRY, RetriesExhausted, parseRetryAfterMs, withRetry, type RetryPolicy } from './retry.js';
 import { lowerBound, validateOhlcvPage } from './validate-ohlcv.js';
+import { marketRulesFromCcxt } from './market-rules.js';
 
 export type FetchRequest = {
   readonly instrument: InstrumentId;
@@ -142,6 +143,9 @@ export async function fetchBars(store: BarStore, req: FetchRequest, opts: FetchO
   requireTimeframe(exchange, tf);
   await setup('loading markets', () => exchange.loadMarkets());
   const market = requireMarket(exchange, inst.symbol);
+  // The market's precision and limits: backtests of this instrument round orders with them.
+  const rules = marketRulesFromCcxt(market, exchange.precisionMode);
+  if (rules) store.putMarketRules(req.instrument, rules, { source, at: localNow() });
   const limit = ohlcvPageLimit(exchange, market);
   const serverTime = exchange.has.fetchTime === true ? await setup('reading the exchange time', async () => {
     const t = await exchange.fetchTime();

@@ -7,6 +7,8 @@ export interface OhlcvExchange {
   readonly timeframes: Readonly<Record<string, string | number>> | undefined;
   readonly markets: Readonly<Record<string, OhlcvMarket>> | undefined;
   readonly features: Readonly<Record<string, unknown>> | undefined;
+  /** ccxt's precision mode: 2 DECIMAL_PLACES, 3 SIGNIFICANT_DIGITS, 4 TICK_SIZE. */
+  readonly precisionMode?: number;
   last_response_headers: Readonly<Record<string, string>> | undefined;
   urls: { api: unknown };
   options: Record<string, unknown>;
@@ -21,6 +23,8 @@ export type OhlcvMarket = {
   readonly type?: string;
   readonly linear?: boolean;
   readonly inverse?: boolean;
+  readonly precision?: { readonly amount?: number | null; readonly price?: number | null };
+  readonly limits?: { readonly amount?: { readonly min?: number | null }; readonly cost?: { readonly min?: number | null } };
 };
 
 /** ccxt's error classes the retry loop needs (from the lazily loaded module). */

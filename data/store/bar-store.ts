@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocBarColumns, parseTimeframe, sliceBarColumns, timeframeMs, UserError, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
-import type { BarStore, SeriesInfo, SeriesKey, TimeRange, UpsertResult } from '../../engine/ports/index.js';
+import { allocBarColumns, parseTimeframe, sliceBarColumns, timeframeMs, UserError, type BarColumns, type EpochMs, type InstrumentId, type MarketRules, type Timeframe } from '../../engine/domain/index.js';
+import type { BarStore, SeriesInfo, SeriesKey, StoredMarketRules, TimeRange, UpsertResult } from '../../engine/ports/index.js';
 import { homePaths } from '../../config/home.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
 import { BarHasher, chunkView, decodeChunk, encodeChunk } from './bar-codec.js';
@@ -51,7 +51,26 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    up: (db) => {
+      db.exec(`
+        -- An instrument's trading rules as last read from its exchange (ccxt market precision and limits).
+        CREATE TABLE market_rules (
+          instrument   TEXT PRIMARY KEY,
+          amount_step  REAL NOT NULL,
+          price_step   REAL NOT NULL,
+          min_amount   REAL NOT NULL,
+          min_notional REAL NOT NULL,
+          source       TEXT NOT NULL,
+          updated_at   INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
+
+type MarketRulesRow = { amount_step: number; price_step: number; min_amount: number; min_notional: number; source: string; updated_at: number };
 
 type ChunkRow = { chunk_start: number; n: number; first_t: number; regular: number; data: Buffer };
 
@@ -243,6 +262,28 @@ export class SqliteBarStore implements BarStore {
    */
   transaction<T>(fn: () => T): T {
     return this.guard(() => this.db.transaction(fn).immediate());
+  }
+
+  putMarketRules(instrument: InstrumentId, rules: MarketRules, meta: { source: string; at: EpochMs }): void {
+    for (const [k, v] of Object.entries(rules)) {
+      if (!(Number.isFinite(v) && v >= 0)) throw new UserError(`market rules of ${instrument}: ${k} must be a finite number ≥ 0, got ${v}`);
+    }
+    this.guard(() =>
+      this.db
+        .prepare('INSERT OR REPLACE INTO market_rules (instrument, amount_step, price_step, min_amount, min_notional, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(instrument, rules.amountStep, rules.priceStep, rules.minAmount, rules.minNotional, meta.source, meta.at),
+    );
+  }
+
+  marketRules(instrument: InstrumentId): StoredMarketRules | undefined {
+    return this.guard(() => {
+      // A read-only store written by an older version has no table yet.
+      if (!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'market_rules'").get()) return undefined;
+      const r = this.db.prepare<[string], MarketRulesRow>('SELECT * FROM market_rules WHERE instrument = ?').get(instrument);
+      return r
+        ? { amountStep: r.amount_step, priceStep: r.price_step, minAmount: r.min_amount, minNotional: r.min_notional, source: r.source, updatedAt: r.updated_at }
+        : undefined;
+    });
   }
 
   close(): void {

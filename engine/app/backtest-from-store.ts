@@ -102,8 +102,16 @@ export async function backtestFromStore(
   const store = openBarStore(opts.home);
   let data: BacktestSeries[];
   let finer: BacktestSeries[] = [];
+  // Market rules: the spec's (flags) when given, else each instrument's as recorded by `data fetch`.
+  const markets: Record<string, MarketRules> = {};
   try {
     data = loadSeries(store, keys, range);
+    if (!spec.market) {
+      for (const instrument of new Set(keys.map((k) => k.instrument))) {
+        const r = store.marketRules(instrument);
+        if (r) markets[instrument] = { amountStep: r.amountStep, priceStep: r.priceStep, minAmount: r.minAmount, minNotional: r.minNotional };
+      }
+    }
     if (intrabarTf) {
       // The finer bars inside the run's range, for every traded instrument.
       const instruments = [...new Set(keys.map((k) => k.instrument))];
@@ -112,7 +120,7 @@ export async function backtestFromStore(
   } finally {
     store.close();
   }
-  const sim = simOptions(spec);
+  const sim = { ...simOptions(spec), ...(Object.keys(markets).length ? { markets } : {}) };
   const outcome = runBacktest({ strategy, data, ...sim, ...(finer.length ? { finer } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const { writeRunArtifacts, renderSummary } = await import('../reports/index.js');
   const written = writeRunArtifacts(

@@ -1,4 +1,4 @@
-import { UserError, timeframeMs, type ClosedTrade, type EpochMs, type Timeframe } from '../domain/index.js';
+import { UserError, timeframeMs, type ClosedTrade, type EpochMs, type MarketRules, type Timeframe } from '../domain/index.js';
 import type { BarStore } from '../ports/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
 import { runBacktest, requiredSeries } from './run-backtest.js';
@@ -69,7 +69,13 @@ export function diffSession(o: {
     if (bars.length === 0) throw new UserError(`no stored bars of ${key.instrument} ${key.timeframe} for session ${s.id}'s period; the session writes them to the store as they close`);
     return { key, bars };
   });
-  const bt = runBacktest({ strategy: o.strategy, params, data, cash: o.cash, feeRate: o.feeRate });
+  // The market rules the session recorded (paper fills rounded with them): the replay rounds the same way.
+  const markets: Record<string, MarketRules> = {};
+  for (const key of keys) {
+    const r = o.store.marketRules(key.instrument);
+    if (r) markets[key.instrument] = { amountStep: r.amountStep, priceStep: r.priceStep, minAmount: r.minAmount, minNotional: r.minNotional };
+  }
+  const bt = runBacktest({ strategy: o.strategy, params, data, cash: o.cash, feeRate: o.feeRate, ...(Object.keys(markets).length ? { markets } : {}) });
   const end = s.lastBar + tf;
   const inPeriod = o.liveTrades.filter((l) => (o.decidedAt?.(l.exitOrderId) ?? l.exitTime) < end);
   const closedAfterPeriod = o.liveTrades.length - inPeriod.length;

@@ -78,6 +78,14 @@ export function fillAssumptions(o: BacktestOptions): Record<string, string | num
     volumeCap: o.volumeCap ?? 0,
     maxLeverage: o.maxLeverage ?? 1,
     allowShort: o.allowShort ?? true,
+    ...(o.markets && Object.keys(o.markets).length
+      ? {
+          marketRules: Object.entries(o.markets)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([i, r]) => `${i}: amount step ${r.amountStep}, price step ${r.priceStep}, min amount ${r.minAmount}, min notional ${r.minNotional}`)
+            .join('; '),
+        }
+      : {}),
   };
 }
 

@@ -8,6 +8,8 @@ import { RiskGuard, type RiskLimits } from '../core/risk.js';
 import { SimBroker } from '../brokers/sim/index.js';
 import { CcxtBroker, IntentOrderIds, keyStoreCredentials, openLiveAccount, getExchange, type LiveAccount, type CredentialSource } from '../brokers/ccxt/index.js';
 import { PollingLiveFeed } from '../../data/feeds/live-feed.js';
+import { marketRulesFromCcxt } from '../../data/fetch/market-rules.js';
+import type { OhlcvMarket } from '../../data/fetch/open-exchange.js';
 import { OrderJournal, openTradingDb, type SessionRow } from '../../data/store/order-journal.js';
 import { LiveSessions, type ControlCommand } from '../../data/store/live-sessions.js';
 import { ExchangeKeyStore } from '../../data/store/exchange-keys.js';
@@ -145,7 +147,7 @@ export class LiveSession {
     const sessionId = o.sessionId ?? `${mode}-${new Date((o.now ?? Date.now)()).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${crypto.randomBytes(3).toString('hex')}`;
     const feeRate = o.feeRate ?? 0.001;
     let account: LiveAccount | undefined;
-    let inner: Broker;
+    let inner: Broker | undefined;
     let cash = o.cash ?? 10_000;
     let baseAtStart: number | undefined;
     let brokerRef: SessionBroker | undefined;
@@ -179,14 +181,18 @@ export class LiveSession {
       // A6.5: an order whose outcome stays unknown for 10 minutes pauses the strategy (the gate already alerted).
       account.stuckListeners.push((row) => { if (brokerRef) brokerRef.paused = `order ${row.clientOrderId} outcome unknown for too long`; });
       inner = ccxtBroker;
-    } else {
-      inner = new SimBroker({ cash, makerFeeRate: feeRate, takerFeeRate: feeRate });
     }
     // Market data through its own keyless instance, so polling never queues in front of an order.
     // Websockets (watchOHLCV) wake the poll early on real exchanges that have them; a custom URL is polled only.
     const useWatch = !o.settings.exchangeUrl;
     const md = await getExchange({ exchangeId: p.exchange, accountId: `market-data:${p.exchange}`, ...(o.settings.exchangeUrl ? { baseUrl: o.settings.exchangeUrl } : {}), timeoutMs: o.settings.timeoutMs, pro: useWatch });
     await md.exchange.loadMarkets();
+    // The market's precision and limits: paper fills round with them as the exchange would, and they are
+    // recorded with the bars so a backtest (or `live diff`) of this period rounds the same way.
+    const ccxtMarket = (md.exchange.markets as Record<string, OhlcvMarket> | undefined)?.[p.symbol];
+    const rules = ccxtMarket ? marketRulesFromCcxt(ccxtMarket, (md.exchange as { precisionMode?: number }).precisionMode) : undefined;
+    if (rules) o.store?.putMarketRules(o.instrument, rules, { source: `ccxt:${p.exchange}`, at: (o.now ?? Date.now)() });
+    inner ??= new SimBroker({ cash, makerFeeRate: feeRate, takerFeeRate: feeRate, ...(rules ? { markets: { [o.instrument]: rules } } : {}) });
     const source = md.exchange;
     const clock = new BarCloseClock();
     const risk = new RiskGuard(o.settings.risk);

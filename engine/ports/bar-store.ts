@@ -1,4 +1,4 @@
-import type { BarColumns, EpochMs, InstrumentId, Timeframe } from '../domain/index.js';
+import type { BarColumns, EpochMs, InstrumentId, MarketRules, Timeframe } from '../domain/index.js';
 
 export type SeriesKey = { readonly instrument: InstrumentId; readonly timeframe: Timeframe };
 
@@ -19,6 +19,14 @@ export type SeriesInfo = SeriesKey & {
   readonly missing: number;
 };
 
+/** An instrument's market rules as last read from its exchange. */
+export type StoredMarketRules = MarketRules & {
+  /** Where they came from, e.g. `ccxt:binance`. */
+  readonly source: string;
+  /** When they were read (epoch ms). */
+  readonly updatedAt: EpochMs;
+};
+
 export type UpsertResult = { readonly inserted: number; readonly updated: number; readonly unchanged: number };
 
 /**
@@ -36,5 +44,9 @@ export interface BarStore {
   /** Deletes bars in range (all when omitted); returns how many were removed. */
   delete(key: SeriesKey, range?: TimeRange): number;
   contentHash(key: SeriesKey, range?: TimeRange): string;
+  /** Records an instrument's market rules (amount/price steps, minimums) as read from its exchange. */
+  putMarketRules(instrument: InstrumentId, rules: MarketRules, meta: { source: string; at: EpochMs }): void;
+  /** The instrument's recorded market rules, when known. */
+  marketRules(instrument: InstrumentId): StoredMarketRules | undefined;
   close(): void;
 }

@@ -441,6 +441,17 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
     expect(b!.count).toBe(COUNT - 1);
     expect(a!.hash).toBe(b!.hash);
     expect(a!.hash).toBe(referenceHash);
+    // The fetch recorded the market's rules (ccxt's view of the exchangeInfo filters); backtests round with them.
+    const bt = (h: string) => runCli(['backtest', '--strategy', 'macd-trend', '--instrument', 'binance:BTC/USDT', '--timeframe', '1h', '--json', '--no-html'], { home: h, cwd: h });
+    type Out = { fillAssumptions: Record<string, unknown>; trades: { size: number }[] };
+    const withRules = JSON.parse(bt(fetched).stdout) as Out;
+    expect(withRules.fillAssumptions.marketRules).toBe('binance:BTC/USDT: amount step 0.00001, price step 0.01, min amount 0.00001, min notional 5');
+    expect(withRules.trades.length).toBeGreaterThan(5);
+    for (const t of withRules.trades) expect(Math.abs(t.size * 1e5 - Math.round(t.size * 1e5))).toBeLessThan(1e-6);
+    // Imported bars know no market: unrestricted sizes, and no rules stated.
+    const without = JSON.parse(bt(imported).stdout) as Out;
+    expect(without.fillAssumptions.marketRules).toBeUndefined();
+    expect(without.trades.some((t) => Math.abs(t.size * 1e5 - Math.round(t.size * 1e5)) > 1e-6)).toBe(true);
   });
 
   const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;

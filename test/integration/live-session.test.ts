@@ -133,6 +133,9 @@ describe('live diff', () => {
     const decidedAt = (cid: string) => { const r = journal.get(cid); return r ? r.barOpenTime + 3_600_000 : undefined; };
     const d = diffSession({ session: row, liveTrades: session.sessions.trades(id), strategy: smaCross as unknown as AnyStrategy, store, feeRate: 0.001, cash: 10_000, decidedAt });
     expect(d.period.bars).toBe(159);
+    // The session recorded the market's rules with the bars; the replay rounded with the same ones.
+    expect(store.marketRules(INSTRUMENT)).toMatchObject({ source: 'ccxt:binance' });
+    expect(store.marketRules(INSTRUMENT)!.amountStep).toBeGreaterThan(0);
     expect(d.liveTrades).toBeGreaterThanOrEqual(2);
     expect([d.matched, d.differing, d.missed, d.extra]).toEqual([d.liveTrades, 0, 0, 0]);
     expect(d.pnl.live).toBeCloseTo(d.pnl.backtest, 6);

@@ -135,8 +135,18 @@ describe('SqliteBarStore', () => {
 
   it('records its schema version', () => {
     const db = new Database(path.join(dir, 'market.db'), { readonly: true });
-    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'bars'").all()).toEqual([{ version: 1 }]);
+    expect(db.prepare("SELECT version FROM schema_versions WHERE component = 'bars' ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }]);
     db.close();
+  });
+
+  it("records an instrument's market rules, replaces them on a new read, and refuses nonsense", () => {
+    expect(store.marketRules('binance:ETH/USDT')).toBeUndefined();
+    store.putMarketRules('binance:ETH/USDT', { amountStep: 0.0001, priceStep: 0.01, minAmount: 0.0001, minNotional: 5 }, { source: 'ccxt:binance', at: 1000 });
+    store.putMarketRules('binance:ETH/USDT', { amountStep: 0.001, priceStep: 0.01, minAmount: 0.001, minNotional: 10 }, { source: 'ccxt:binance', at: 2000 });
+    expect(store.marketRules('binance:ETH/USDT')).toEqual({ amountStep: 0.001, priceStep: 0.01, minAmount: 0.001, minNotional: 10, source: 'ccxt:binance', updatedAt: 2000 });
+    expect(() => store.putMarketRules('binance:ETH/USDT', { amountStep: -1, priceStep: 0, minAmount: 0, minNotional: 0 }, { source: 'x', at: 1 })).toThrow(
+      'market rules of binance:ETH/USDT: amountStep must be a finite number ≥ 0, got -1',
+    );
   });
 
   it('creates a new market database with 64 KiB pages', () => {
