@@ -13,19 +13,23 @@ export function downsampleIndices(values: ArrayLike<number>, maxPoints: number):
   }
   const buckets = Math.max(1, Math.floor((maxPoints - 1) / 3));
   const size = Math.ceil(n / buckets);
-  const out: number[] = [0];
+  const out = new Uint32Array(3 * Math.ceil(n / size) + 1);
+  let k = 1; // out[0] = 0
   for (let start = 0; start < n; start += size) {
     const end = Math.min(n, start + size);
     let lo = start, hi = start;
+    let vlo = values[start]!, vhi = vlo;
     for (let i = start + 1; i < end; i++) {
       const v = values[i]!;
-      if (v < values[lo]!) lo = i;
-      if (v > values[hi]!) hi = i;
+      if (v < vlo) { lo = i; vlo = v; }
+      if (v > vhi) { hi = i; vhi = v; }
     }
-    const a = Math.min(lo, hi), b = Math.max(lo, hi), last = end - 1;
-    for (const i of [a, b, last]) if (i > out[out.length - 1]!) out.push(i);
+    const a = lo < hi ? lo : hi, b = lo < hi ? hi : lo, last = end - 1;
+    if (a > out[k - 1]!) out[k++] = a;
+    if (b > out[k - 1]!) out[k++] = b;
+    if (last > out[k - 1]!) out[k++] = last;
   }
-  return Uint32Array.from(out);
+  return out.slice(0, k);
 }
 
 /** The bucket size used by downsampleIndices for `n` points (1 when not downsampled). */
