@@ -15,23 +15,47 @@ export type DailyReturns = {
   readonly returns: Float64Array;
 };
 
+/** Reused buffer for the day closes (one per thread; dailyReturns copies out of it). */
+let dayScratch: Float64Array = new Float64Array(1024);
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Daily closes and returns of an equity curve (one pass over the times; no allocation per point). */
 export function dailyReturns(time: ArrayLike<EpochMs>, equity: ArrayLike<number>): DailyReturns {
   const n = Math.min(time.length, equity.length);
-  const closes: number[] = [];
-  let dayStart = Infinity, dayEnd = -Infinity, last = NaN;
-  for (let i = 0; i < n; i++) {
-    const t = time[i]!;
-    if (t >= dayEnd || t < dayStart) {
-      if (i > 0) closes.push(last);
-      dayStart = Math.floor(t / DAY_MS) * DAY_MS;
-      dayEnd = dayStart + DAY_MS;
+  let closes: Float64Array = dayScratch;
+  let count = 0;
+  let dayStart = Infinity, dayEnd = -Infinity;
+  let i = 0;
+  while (i < n) {
+    // Skip blocks of four points inside the current day (most points), then look at up to four one by one.
+    for (; i + 4 <= n; i += 4) {
+      const a = time[i]!, b = time[i + 1]!, c = time[i + 2]!, d = time[i + 3]!;
+      if (!(a >= dayStart && a < dayEnd && b >= dayStart && b < dayEnd && c >= dayStart && c < dayEnd && d >= dayStart && d < dayEnd)) break;
     }
-    last = equity[i]!;
+    for (const end = Math.min(n, i + 4); i < end; i++) {
+      const t = time[i]!;
+      if (t >= dayEnd || t < dayStart) {
+        if (i > 0) {
+          if (count === closes.length) closes = dayScratch = grow(closes);
+          closes[count++] = equity[i - 1]!;
+        }
+        dayStart = Math.floor(t / DAY_MS) * DAY_MS;
+        dayEnd = dayStart + DAY_MS;
+      }
+    }
   }
-  if (n > 0) closes.push(last);
-  const dayCloses = Float64Array.from(closes);
-  const returns = new Float64Array(Math.max(0, dayCloses.length - 1));
-  for (let i = 1; i < dayCloses.length; i++) returns[i - 1] = dayCloses[i]! / dayCloses[i - 1]! - 1;
+  if (n > 0) {
+    if (count === closes.length) closes = dayScratch = grow(closes);
+    closes[count++] = equity[n - 1]!;
+  }
+  const dayCloses = closes.slice(0, count);
+  const returns = new Float64Array(Math.max(0, count - 1));
+  for (let i = 1; i < count; i++) returns[i - 1] = dayCloses[i]! / dayCloses[i - 1]! - 1;
   return { dayCloses, returns };
 }
 

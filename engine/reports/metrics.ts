@@ -1,6 +1,6 @@
 import type { BacktestOutcome, ClosedTrade, EpochMs } from '../domain/index.js';
 import { ANNUAL_TRADING_DAYS, DAY_MS, dailyReturns, geometricMean, mean, sampleVariance } from './daily-returns.js';
-import { drawdowns } from './drawdowns.js';
+import { drawdownScan, type DrawdownPeriod } from './drawdowns.js';
 import { probabilisticSharpe } from './probabilistic-sharpe.js';
 
 /**
@@ -125,26 +125,80 @@ export function orderMetrics(m: Metrics): Metrics {
 
 const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+/**
+ * The metrics that need no more than one pass over the equity curve for its peak and deepest drawdown:
+ * every figure except beta, alpha and the drawdown episodes' averages and durations. This is what a
+ * parameter sweep ranks and keeps (engine/research); computeMetrics adds the rest.
+ */
+export type CoreMetrics = Omit<Metrics, 'alphaFrac' | 'beta' | 'avgDrawdownFrac' | 'maxDrawdownDurationMs' | 'avgDrawdownDurationMs'>;
+
 /** Computes all metrics from a backtest's raw facts. Pure; O(equity points + trades). */
 export function computeMetrics(o: BacktestOutcome): Metrics {
+  const periods: DrawdownPeriod[] = [];
+  const core = coreMetrics(o, periods);
+  let depthSum = 0, durSum = 0, durMax = 0;
+  for (const p of periods) {
+    depthSum += p.depthFrac;
+    durSum += p.durationMs;
+    if (p.durationMs > durMax) durMax = p.durationMs;
+  }
+  const np = periods.length;
+  const n = curveLength(o);
+  const beta = computeBeta(o.equity.equity.subarray(0, n), o.benchmark.close);
+  const alpha = core.returnFrac - beta * buyHoldReturn(o);
+  return orderMetrics({
+    ...core,
+    alphaFrac: fin(alpha),
+    beta: fin(beta),
+    avgDrawdownFrac: np ? -depthSum / np : 0,
+    maxDrawdownDurationMs: durMax,
+    avgDrawdownDurationMs: np ? durSum / np : 0,
+  });
+}
+
+/** CoreMetrics of a backtest: the same values as computeMetrics gives for these keys, at a fraction of the cost. */
+export function computeCoreMetrics(o: BacktestOutcome): CoreMetrics {
+  return coreMetrics(o, null);
+}
+
+const curveLength = (o: BacktestOutcome): number => Math.min(o.equity.time.length, o.equity.equity.length);
+
+/** Primary instrument held from the first bar's open to the last close (NaN without a positive first open). */
+const buyHoldReturn = (o: BacktestOutcome): number =>
+  o.benchmark.firstOpen > 0 ? o.benchmark.lastClose / o.benchmark.firstOpen - 1 : NaN;
+
+/** Equity points (of the first n) at which a position was open (a non-zero flag). */
+function exposedPoints(inMarket: Uint8Array, n: number): number {
+  const m = Math.min(n, inMarket.length);
+  let exposed = 0;
+  let i = 0;
+  if ((inMarket.byteOffset & 3) === 0) {
+    // Four flags per read: when each byte is 0 or 1, the top byte of v·0x01010101 is their sum.
+    const words = new Uint32Array(inMarket.buffer, inMarket.byteOffset, m >>> 2);
+    for (let w = 0; w < words.length; w++) {
+      const v = words[w]!;
+      if ((v & 0xfefefefe) === 0) exposed += Math.imul(v, 0x01010101) >>> 24;
+      else exposed += ((v & 0xff) !== 0 ? 1 : 0) + ((v & 0xff00) !== 0 ? 1 : 0) + ((v & 0xff0000) !== 0 ? 1 : 0) + ((v >>> 24) !== 0 ? 1 : 0);
+    }
+    i = words.length * 4;
+  }
+  for (; i < m; i++) if (inMarket[i]) exposed++;
+  return exposed;
+}
+
+function coreMetrics(o: BacktestOutcome, periods: DrawdownPeriod[] | null): CoreMetrics {
   const { time, equity, inMarket } = o.equity;
-  const n = Math.min(time.length, equity.length);
+  const n = curveLength(o);
   const initial = o.cash;
   const final = n > 0 ? equity[n - 1]! : initial;
-  let peak = -Infinity;
-  let exposed = 0;
-  for (let i = 0; i < n; i++) {
-    if (equity[i]! > peak) peak = equity[i]!;
-    if (inMarket[i]) exposed++;
-  }
   const startTime = n > 0 ? time[0]! : 0;
   const endTime = n > 0 ? time[n - 1]! : 0;
   const durationMs = endTime - startTime;
   const returnFrac = final / initial - 1;
-  const bh = o.benchmark.firstOpen > 0 ? o.benchmark.lastClose / o.benchmark.firstOpen - 1 : NaN;
+  const curveTime = time.subarray(0, n), curve = equity.subarray(0, n);
 
   // Daily returns, annualised the backtesting.py way.
-  const daily = dailyReturns(time.subarray(0, n), equity.subarray(0, n));
+  const daily = dailyReturns(curveTime, curve);
   const D = daily.dayCloses.length;
   const g = geometricMean(daily.returns, D > 0 ? 1 : 0);
   const annRet = Math.pow(1 + g, ANNUAL_TRADING_DAYS) - 1;
@@ -163,51 +217,34 @@ export function computeMetrics(o: BacktestOutcome): Metrics {
   const years = durationMs / DAY_MS / ANNUAL_TRADING_DAYS;
   const cagr = years > 0 ? Math.pow(final / initial, 1 / years) - 1 : NaN;
 
-  const dd = drawdowns(time.subarray(0, n), equity.subarray(0, n));
+  const dd = drawdownScan(curveTime, curve, periods);
   const maxDd = dd.maxFrac;
-  let depthSum = 0, durSum = 0, durMax = 0;
-  for (const p of dd.periods) {
-    depthSum += p.depthFrac;
-    durSum += p.durationMs;
-    if (p.durationMs > durMax) durMax = p.durationMs;
-  }
-  const np = dd.periods.length;
 
-  const beta = computeBeta(equity.subarray(0, n), o.benchmark.close);
-  const alpha = returnFrac - beta * bh;
-
-  const t = tradeStats(o.trades);
-
-  return orderMetrics({
+  return {
     startTime,
     endTime,
     durationMs,
-    exposureFrac: n > 0 ? exposed / n : 0,
+    exposureFrac: n > 0 ? exposedPoints(inMarket, n) / n : 0,
     equityInitial: initial,
     equityFinal: final,
-    equityPeak: n > 0 ? peak : initial,
+    equityPeak: n > 0 ? dd.peak : initial,
     feesPaid: o.counters.feesPaid,
     returnFrac,
-    buyHoldReturnFrac: fin(bh),
+    buyHoldReturnFrac: fin(buyHoldReturn(o)),
     returnAnnFrac: fin(annRet),
     volatilityAnnFrac: fin(annVol),
     cagrFrac: fin(cagr),
     sharpe: annVol > 0 ? fin(annRet / annVol) : null,
     sortino: downside > 0 ? fin(annRet / downside) : null,
     calmar: maxDd > 0 ? fin(annRet / maxDd) : null,
-    alphaFrac: fin(alpha),
-    beta: fin(beta),
     maxDrawdownFrac: maxDd === 0 ? 0 : -maxDd,
-    avgDrawdownFrac: np ? -depthSum / np : 0,
-    maxDrawdownDurationMs: durMax,
-    avgDrawdownDurationMs: np ? durSum / np : 0,
-    ...t,
+    ...tradeStats(o.trades),
     bestDayFrac: fin(bestDay),
     worstDayFrac: fin(worstDay),
     rejectedOrders: o.counters.rejectedOrders,
     ambiguousFills: o.counters.ambiguousFills,
     probabilisticSharpe: probabilisticSharpe(daily.returns),
-  });
+  };
 }
 
 /**
@@ -264,11 +301,11 @@ function tradeStats(trades: readonly ClosedTrade[]): TradeStats {
     if (t.direction === 'long') { longN++; longPnl += t.pnl; if (t.pnl > 0) longWins++; }
     else { shortN++; shortPnl += t.pnl; if (t.pnl > 0) shortWins++; }
   }
-  // Streaks in exit order (stable: ties keep the given order).
-  const order = [...trades.keys()].sort((a, b) => trades[a]!.exitTime - trades[b]!.exitTime || a - b);
+  // Streaks in exit order (stable: ties keep the given order). The ledger closes trades in exit order.
+  const order = inExitOrder(trades) ? null : [...trades.keys()].sort((a, b) => trades[a]!.exitTime - trades[b]!.exitTime || a - b);
   let runW = 0, runL = 0, maxW = 0, maxL = 0;
-  for (const i of order) {
-    const p = trades[i]!.pnl;
+  for (let k = 0; k < n; k++) {
+    const p = trades[order ? order[k]! : k]!.pnl;
     if (p > 0) { runW++; runL = 0; }
     else if (p < 0) { runL++; runW = 0; }
     else { runW = 0; runL = 0; }
@@ -300,4 +337,9 @@ function tradeStats(trades: readonly ClosedTrade[]): TradeStats {
     shortWinRateFrac: shortN ? shortWins / shortN : null,
     shortPnl,
   };
+}
+
+function inExitOrder(trades: readonly ClosedTrade[]): boolean {
+  for (let i = 1; i < trades.length; i++) if (!(trades[i]!.exitTime >= trades[i - 1]!.exitTime)) return false;
+  return true;
 }

@@ -1,5 +1,5 @@
 import { unknownName } from '../domain/index.js';
-import type { Metrics } from '../reports/index.js';
+import type { CoreMetrics } from '../reports/metrics.js';
 
 /**
  * What an optimisation maximises. Each objective reads one metric; "higher is better" for all of them
@@ -7,19 +7,19 @@ import type { Metrics } from '../reports/index.js';
  * (e.g. Sharpe with no variance) ranks below every defined one.
  */
 export const OBJECTIVES = {
-  sharpe: (m: Metrics) => m.sharpe,
-  sortino: (m: Metrics) => m.sortino,
-  calmar: (m: Metrics) => m.calmar,
-  return: (m: Metrics) => m.returnFrac,
-  cagr: (m: Metrics) => m.cagrFrac,
-  sqn: (m: Metrics) => m.sqn,
-  'profit-factor': (m: Metrics) => m.profitFactor,
-  expectancy: (m: Metrics) => m.expectancyFrac,
-  'win-rate': (m: Metrics) => m.winRateFrac,
-  equity: (m: Metrics) => m.equityFinal,
-  drawdown: (m: Metrics) => m.maxDrawdownFrac,
-  psr: (m: Metrics) => m.probabilisticSharpe,
-} as const satisfies Record<string, (m: Metrics) => number | null>;
+  sharpe: (m: CoreMetrics) => m.sharpe,
+  sortino: (m: CoreMetrics) => m.sortino,
+  calmar: (m: CoreMetrics) => m.calmar,
+  return: (m: CoreMetrics) => m.returnFrac,
+  cagr: (m: CoreMetrics) => m.cagrFrac,
+  sqn: (m: CoreMetrics) => m.sqn,
+  'profit-factor': (m: CoreMetrics) => m.profitFactor,
+  expectancy: (m: CoreMetrics) => m.expectancyFrac,
+  'win-rate': (m: CoreMetrics) => m.winRateFrac,
+  equity: (m: CoreMetrics) => m.equityFinal,
+  drawdown: (m: CoreMetrics) => m.maxDrawdownFrac,
+  psr: (m: CoreMetrics) => m.probabilisticSharpe,
+} as const satisfies Record<string, (m: CoreMetrics) => number | null>;
 
 export type ObjectiveId = keyof typeof OBJECTIVES;
 
@@ -29,7 +29,7 @@ export function parseObjective(s: string): ObjectiveId {
 }
 
 /** Objective value for ranking: undefined/NaN become null. */
-export function objectiveValue(id: ObjectiveId, m: Metrics): number | null {
+export function objectiveValue(id: ObjectiveId, m: CoreMetrics): number | null {
   const v = OBJECTIVES[id](m);
   return v === null || !Number.isFinite(v) ? null : v;
 }

@@ -82,33 +82,72 @@ export function probabilityOfOverfitting(returns: readonly ArrayLike<number>[], 
       sum[b * N + k] = s; sq[b * N + k] = s2;
     }
   }
-  const sharpeOf = (mask: boolean[], k: number): number => {
-    let n = 0, s = 0, s2 = 0;
-    for (let b = 0; b < blocks; b++) if (mask[b]) { n += cnt[b]!; s += sum[b * N + k]!; s2 += sq[b * N + k]!; }
-    const mean = s / n;
-    const v = (s2 - n * mean * mean) / (n - 1);
-    return v > 0 ? mean / Math.sqrt(v) : 0;
-  };
-  const logits: number[] = [];
-  for (const combo of combinations(blocks, blocks / 2)) {
-    const is = new Array<boolean>(blocks).fill(false);
-    for (const b of combo) is[b] = true;
-    const oos = is.map((x) => !x);
-    let best = 0, bestSr = -Infinity;
-    for (let k = 0; k < N; k++) {
-      const s = sharpeOf(is, k);
-      if (s > bestSr) { bestSr = s; best = k; }
-    }
-    const oosSr = Array.from({ length: N }, (_, k) => sharpeOf(oos, k));
-    const target = oosSr[best]!;
-    let below = 0, equal = 0;
-    for (const s of oosSr) { if (s < target) below++; else if (s === target) equal++; }
-    const rank = below + (equal + 1) / 2; // 1-based average rank
-    const w = rank / (N + 1);
-    logits.push(Math.log(w / (1 - w)));
+  // Every split's OOS blocks are another split's IS blocks: each half of the blocks is scored once, for the
+  // pair of splits it belongs to (splits with block 0 in sample, and their complements).
+  const combos = [...combinations(blocks, blocks / 2)];
+  const maskOf = (c: readonly number[]) => c.reduce((m, b) => m + 2 ** b, 0);
+  const indexOf = new Map(combos.map((c, i) => [maskOf(c), i]));
+  const all = 2 ** blocks - 1;
+  const logits = new Array<number>(combos.length);
+  const acc = { s: new Float64Array(N), s2: new Float64Array(N) };
+  const first = new Float64Array(N), second = new Float64Array(N);
+  for (let i = 0; i < combos.length; i++) {
+    const c = combos[i]!;
+    if (c[0] !== 0) continue;
+    const j = indexOf.get(all - maskOf(c))!;
+    blockSharpes(c, cnt, sum, sq, acc, first);
+    blockSharpes(combos[j]!, cnt, sum, sq, acc, second);
+    logits[i] = winnerLogit(first, second);
+    logits[j] = winnerLogit(second, first);
   }
   const over = logits.filter((l) => l <= 0).length;
   return { pbo: over / logits.length, logits, splits: logits.length, blocks };
+}
+
+/**
+ * Per-period Sharpe ratio of every trial over the union of `blocks` (ascending), from the per-block counts,
+ * sums and sums of squares (`sum[b·N + k]` for trial k); written to `out`.
+ */
+function blockSharpes(
+  blocks: readonly number[], cnt: Float64Array, sum: Float64Array, sq: Float64Array, acc: { s: Float64Array; s2: Float64Array }, out: Float64Array,
+): void {
+  const N = out.length;
+  const { s, s2 } = acc;
+  s.fill(0);
+  s2.fill(0);
+  let n = 0;
+  for (const b of blocks) {
+    n += cnt[b]!;
+    const off = b * N;
+    for (let k = 0; k < N; k++) {
+      s[k] += sum[off + k]!;
+      s2[k] += sq[off + k]!;
+    }
+  }
+  for (let k = 0; k < N; k++) {
+    const mean = s[k]! / n;
+    const v = (s2[k]! - n * mean * mean) / (n - 1);
+    out[k] = v > 0 ? mean / Math.sqrt(v) : 0;
+  }
+}
+
+/** λ of one split: the logit of the OOS relative rank (ties averaged) of the trial with the best IS Sharpe (first on ties). */
+function winnerLogit(isSharpe: Float64Array, oosSharpe: Float64Array): number {
+  const N = isSharpe.length;
+  let best = 0, bestSr = -Infinity;
+  for (let k = 0; k < N; k++) {
+    if (isSharpe[k]! > bestSr) { bestSr = isSharpe[k]!; best = k; }
+  }
+  const target = oosSharpe[best]!;
+  let below = 0, equal = 0;
+  for (let k = 0; k < N; k++) {
+    const x = oosSharpe[k]!;
+    if (x < target) below++;
+    else if (x === target) equal++;
+  }
+  const rank = below + (equal + 1) / 2; // 1-based average rank
+  const w = rank / (N + 1);
+  return Math.log(w / (1 - w));
 }
 
 /** All k-subsets of {0..n−1}, in lexicographic order. */

@@ -3,6 +3,8 @@ import type { SeriesKey } from '../ports/index.js';
 
 /** Bars of one series in a SharedArrayBuffer: handed to worker threads without copying. */
 export type SharedSeries = {
+  /** Unique within the process that shared the bars: workers keep their views over the buffer by this id. */
+  readonly id: string;
   readonly key: SeriesKey;
   readonly length: number;
   readonly buffer: SharedArrayBuffer;
@@ -10,12 +12,14 @@ export type SharedSeries = {
   readonly synthetic?: boolean;
 };
 
+let sharedCount = 0;
+
 export function shareBars(key: SeriesKey, c: BarColumns, extra: { hash?: string; synthetic?: boolean } = {}): SharedSeries {
   const n = c.length;
   const buffer = new SharedArrayBuffer(n * 6 * 8);
   const f = new Float64Array(buffer);
   f.set(c.openTime, 0); f.set(c.open, n); f.set(c.high, 2 * n); f.set(c.low, 3 * n); f.set(c.close, 4 * n); f.set(c.volume, 5 * n);
-  return { key, length: n, buffer, ...extra };
+  return { id: `bars-${++sharedCount}`, key, length: n, buffer, ...extra };
 }
 
 export function sharedColumns(s: SharedSeries): BarColumns {

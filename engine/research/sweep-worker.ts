@@ -1,6 +1,7 @@
 /**
  * Worker-thread entry for parameter sweeps (piscina). Each worker loads the strategy module once and keeps
- * views over the shared bar buffers; a task is a batch of (index, params) evaluated with the real engine.
+ * views over the shared bar buffers (by series id, across tasks and sweeps); a task is a batch of
+ * (index, params) evaluated with the real engine.
  */
 import { pathToFileURL } from 'node:url';
 import type { AnyStrategy } from '../api/index.js';
@@ -18,7 +19,9 @@ export type SweepTask = {
 };
 
 const strategies = new Map<string, AnyStrategy>();
-let cachedSeries: readonly SharedSeries[] | undefined;
+// The bars of the latest sweep: a SharedArrayBuffer arrives as a new object with every task, so the
+// series ids (not object identity) tell whether the views can be reused.
+let cachedIds = '';
 let cachedData: BacktestSeries[] = [];
 
 export async function loadStrategyModule(file: string): Promise<AnyStrategy> {
@@ -32,13 +35,19 @@ export async function loadStrategyModule(file: string): Promise<AnyStrategy> {
   return s;
 }
 
-export default async function run(task: SweepTask): Promise<TrialResult[]> {
-  const strategy = await loadStrategyModule(task.strategyModule);
-  if (cachedSeries !== task.series && (cachedSeries?.length !== task.series.length || cachedSeries.some((s, i) => s.buffer !== task.series[i]!.buffer))) {
-    cachedSeries = task.series;
-    cachedData = task.series.map((s) => ({
+function seriesData(series: readonly SharedSeries[]): BacktestSeries[] {
+  const ids = series.map((s) => s.id).join('\n');
+  if (ids !== cachedIds) {
+    cachedIds = ids;
+    cachedData = series.map((s) => ({
       key: s.key, bars: sharedColumns(s), ...(s.hash ? { hash: s.hash } : {}), ...(s.synthetic !== undefined ? { synthetic: s.synthetic } : {}),
     }));
   }
-  return task.items.map((it) => evaluateTrial(strategy, cachedData, task.settings, task.objective, it.index, it.params));
+  return cachedData;
+}
+
+export default async function run(task: SweepTask): Promise<TrialResult[]> {
+  const strategy = await loadStrategyModule(task.strategyModule);
+  const data = seriesData(task.series);
+  return task.items.map((it) => evaluateTrial(strategy, data, task.settings, task.objective, it.index, it.params));
 }

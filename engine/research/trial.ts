@@ -1,7 +1,7 @@
 import { UserError } from '../domain/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
 import { runBacktest, type BacktestOptions, type BacktestSeries } from '../app/run-backtest.js';
-import { computeMetrics, type Metrics } from '../reports/index.js';
+import { computeCoreMetrics, type CoreMetrics } from '../reports/metrics.js';
 import { objectiveValue, type ObjectiveId } from './objective.js';
 
 export type ParamSet = Readonly<Record<string, ParamValue>>;
@@ -13,8 +13,8 @@ export type TrialSettings = Omit<BacktestOptions, 'strategy' | 'params' | 'data'
 export const TRIAL_METRICS = [
   'equityFinal', 'returnFrac', 'sharpe', 'sortino', 'calmar', 'sqn', 'maxDrawdownFrac', 'tradeCount',
   'winRateFrac', 'profitFactor', 'exposureFrac', 'feesPaid', 'probabilisticSharpe',
-] as const satisfies readonly (keyof Metrics)[];
-export type TrialMetrics = { readonly [K in (typeof TRIAL_METRICS)[number]]: Metrics[K] };
+] as const satisfies readonly (keyof CoreMetrics)[];
+export type TrialMetrics = { readonly [K in (typeof TRIAL_METRICS)[number]]: CoreMetrics[K] };
 
 export type TrialResult = {
   /** Position in the candidate list (the same whatever the worker count). */
@@ -37,7 +37,8 @@ export function evaluateTrial(
   try {
     const outcome = runBacktest({ ...settings, strategy, params, data });
     if (outcome.stoppedEarly) return { index, params, objective: null, metrics: null, returns: [], error: outcome.stoppedEarly.reason };
-    const m = computeMetrics(outcome);
+    // Trials keep a few figures: the core metrics (one pass over the curve) give them exactly as a full report would.
+    const m = computeCoreMetrics(outcome);
     const metrics = Object.fromEntries(TRIAL_METRICS.map((k) => [k, m[k]])) as TrialMetrics;
     return { index, params, objective: objectiveValue(objective, m), metrics, returns: sampledReturns(outcome.equity.equity) };
   } catch (e) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normCdf, normInv } from '../../engine/stats/normal.js';
+import { seededRng } from '../../engine/stats/random.js';
 import {
   combinations, deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, probabilityOfOverfitting, returnMoments,
 } from '../../engine/research/overfitting.js';
@@ -80,5 +81,29 @@ describe('Probability of Backtest Overfitting (CSCV)', () => {
   });
   it('refuses an odd number of blocks', () => {
     expect(() => probabilityOfOverfitting(M, 3)).toThrow(/even/);
+  });
+  it('scores every split like a brute-force CSCV that slices the rows of each split', () => {
+    const rnd = seededRng(17);
+    const N = 9, T = 40, S = 8;
+    const R = Array.from({ length: N }, (_, k) => Array.from({ length: T }, (_, t) => (rnd() - 0.5 + (k % 3) * 0.02 * Math.sin(t)) / 50));
+    const bounds = Array.from({ length: S + 1 }, (_, b) => Math.round((b * T) / S));
+    const sharpe = (xs: number[]) => {
+      const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+      const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+      return mean / sd;
+    };
+    const rows = (k: number, blocks: number[]) => blocks.flatMap((b) => R[k]!.slice(bounds[b], bounds[b + 1]));
+    const expected = [...combinations(S, S / 2)].map((is) => {
+      const oos = Array.from({ length: S }, (_, b) => b).filter((b) => !is.includes(b));
+      const isSr = R.map((_, k) => sharpe(rows(k, is)));
+      const best = isSr.indexOf(Math.max(...isSr));
+      const oosSr = R.map((_, k) => sharpe(rows(k, oos)));
+      const rank = oosSr.filter((x) => x < oosSr[best]!).length + 1;
+      return Math.log(rank / (N + 1) / (1 - rank / (N + 1)));
+    });
+    const res = probabilityOfOverfitting(R, S);
+    expect(res.logits).toHaveLength(expected.length);
+    res.logits.forEach((l, i) => expect(l, `split ${i}`).toBeCloseTo(expected[i]!, 9));
+    expect(res.pbo).toBe(expected.filter((l) => l <= 0).length / expected.length);
   });
 });
