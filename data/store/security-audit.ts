@@ -7,23 +7,28 @@ import { GENESIS_HASH, auditHash } from '../../engine/signing/audit-chain.js';
 export class SqliteAuditLog implements AuditLog {
   readonly #insert: Statement;
   readonly #last: Statement;
+  readonly #head: Statement;
   readonly #read: Statement;
   readonly #tail: Statement;
   readonly #hasEvent: Statement;
+  readonly #hasExpired: Statement;
 
   constructor(private readonly db: Db) {
     this.#insert = db.prepare(`INSERT INTO audit_log (seq, at, event, principal, key_id, outcome, reason, method, target, body_sha256, remote, detail, prev_hash, hash)
-      VALUES (@seq, @at, @event, @principal, @key_id, @outcome, @reason, @method, @target, @body_sha256, @remote, @detail, @prev_hash, @hash)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#last = db.prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1');
+    this.#head = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.#read = db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#tail = db.prepare('SELECT * FROM (SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?) ORDER BY seq');
     this.#hasEvent = db.prepare('SELECT 1 FROM audit_log WHERE key_id = ? AND event = ? LIMIT 1');
+    // The literal event lets SQLite use the partial index audit_log_key_expired (the one lookup on the request path).
+    this.#hasExpired = db.prepare("SELECT 1 FROM audit_log WHERE key_id = ? AND event = 'key.expired' LIMIT 1");
   }
 
   append(e: AuditInput): AuditRow {
     if (!this.db.inTransaction) throw new Error('audit append outside a transaction');
     // The last row is read inside the write transaction, so other writers (CLI key commands) cannot fork the chain.
-    const last = this.#last.get() as AuditRow | undefined;
+    const last = this.#head.get() as { seq: number; hash: string } | undefined;
     const row = {
       seq: (last?.seq ?? 0) + 1,
       at: e.at,
@@ -40,7 +45,8 @@ export class SqliteAuditLog implements AuditLog {
       prev_hash: last?.hash ?? GENESIS_HASH,
     };
     const full: AuditRow = { ...row, hash: auditHash(row) };
-    this.#insert.run(full);
+    this.#insert.run(full.seq, full.at, full.event, full.principal, full.key_id, full.outcome, full.reason, full.method, full.target,
+      full.body_sha256, full.remote, full.detail, full.prev_hash, full.hash);
     return full;
   }
 
@@ -53,6 +59,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   hasEvent(event: AuditEvent, keyId: string): boolean {
+    if (event === 'key.expired') return this.#hasExpired.get(keyId) !== undefined;
     return this.#hasEvent.get(keyId, event) !== undefined;
   }
 

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, migrate, type Db } from './db.js';
+import { WalSync } from './security-wal-sync.js';
 import type { IntakeOrder, IntakeOrderStatus, IntakeOrderView, OrderFilter } from '../../engine/ports/index.js';
 
 /** A status change of a paper order. */
@@ -22,7 +23,8 @@ const toView = (r: Row): IntakeOrderView => ({
 /**
  * The paper book behind `candlekeep serve` until a live broker is plugged into the order intake port:
  * orders keyed by client order id (so a re-submitted intent is a no-op) and a small state table (paused).
- * Its own file (`<home>/paper-book.db`, synchronous=FULL), separate from the security database.
+ * Its own file (`<home>/paper-book.db`, synchronous=FULL; `candlekeep serve` moves the sync off the event loop with
+ * `syncOffThread()`, and the intake acknowledges nothing before `durable()`), separate from the security database.
  */
 export class SqlitePaperBook {
   readonly #insert: Statement;
@@ -32,10 +34,11 @@ export class SqlitePaperBook {
   readonly #setState: Statement;
   readonly #filled: Statement;
   readonly #byStatus: Statement;
+  #sync: WalSync | undefined;
 
   constructor(readonly db: Db) {
     this.#insert = db.prepare(`INSERT OR IGNORE INTO paper_orders (client_order_id, intent_id, principal, source, symbol, side, type, amount, price, status, filled_amount, average_price, reason, created_at, updated_at)
-      VALUES (@clientOrderId, @intentId, @principal, @source, @symbol, @side, @type, @amount, @price, 'accepted', 0, NULL, NULL, @receivedAt, @receivedAt)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', 0, NULL, NULL, ?, ?)`);
     this.#update = db.prepare(`UPDATE paper_orders SET status = @status, filled_amount = @filledAmount, average_price = @averagePrice, reason = @reason, updated_at = @updatedAt
       WHERE client_order_id = @clientOrderId`);
     this.#get = db.prepare('SELECT * FROM paper_orders WHERE client_order_id = ?');
@@ -48,7 +51,9 @@ export class SqlitePaperBook {
   /** One transaction: inserts new orders (an existing client order id is skipped) and applies updates; returns the inserted orders. */
   commit(orders: readonly IntakeOrder[], updates: readonly PaperOrderUpdate[]): IntakeOrder[] {
     return this.db.transaction(() => {
-      const fresh = orders.filter((o) => this.#insert.run({ ...o, price: o.price }).changes === 1);
+      const fresh = orders.filter(
+        (o) => this.#insert.run(o.clientOrderId, o.intentId, o.principal, o.source, o.symbol, o.side, o.type, o.amount, o.price, o.receivedAt, o.receivedAt).changes === 1,
+      );
       for (const r of updates) this.#update.run(r);
       return fresh;
     })();
@@ -77,7 +82,16 @@ export class SqlitePaperBook {
   setState(name: string, value: string): void {
     this.#setState.run(name, value);
   }
-  close(): void {
+  /** Commits stop waiting for the disk; `durable()` waits for it instead, off the event loop (see WalSync). */
+  syncOffThread(): WalSync {
+    this.#sync ??= new WalSync(this.db);
+    return this.#sync;
+  }
+  durable(): Promise<void> | undefined {
+    return this.#sync?.sync();
+  }
+  async close(): Promise<void> {
+    await this.#sync?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -51,4 +51,32 @@ CREATE TABLE security_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 `);
     },
   },
+  {
+    // Fewer pages written per accepted request (every page a commit touches is written to the WAL and synced):
+    // - audit_log_key_event indexed every audit row by key; only `key.expired` rows are ever looked up by key.
+    // - gateway_intents' UNIQUE(client_order_id) index: the id is a hash of (principal, intentId), the primary key.
+    // - the hand-off mark rewrote the (large) intent row; pending hand-offs now live in a small table of their own.
+    version: 2,
+    up: (db) => {
+      db.exec(`
+DROP INDEX audit_log_key_event;
+CREATE INDEX audit_log_key_expired ON audit_log(key_id) WHERE event = 'key.expired';
+
+CREATE TABLE gateway_outbox (
+  principal TEXT NOT NULL, intent_id TEXT NOT NULL,
+  PRIMARY KEY (principal, intent_id)) WITHOUT ROWID;
+INSERT INTO gateway_outbox (principal, intent_id) SELECT principal, intent_id FROM gateway_intents WHERE handed_off = 0;
+
+CREATE TABLE gateway_intents_v2 (
+  principal TEXT NOT NULL, intent_id TEXT NOT NULL, body_sha256 TEXT NOT NULL,
+  client_order_id TEXT NOT NULL, source TEXT NOT NULL CHECK (source IN ('api','tradingview')),
+  order_json TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (principal, intent_id)) WITHOUT ROWID;
+INSERT INTO gateway_intents_v2 (principal, intent_id, body_sha256, client_order_id, source, order_json, response, created_at)
+  SELECT principal, intent_id, body_sha256, client_order_id, source, order_json, response, created_at FROM gateway_intents;
+DROP TABLE gateway_intents;
+ALTER TABLE gateway_intents_v2 RENAME TO gateway_intents;
+`);
+    },
+  },
 ];

@@ -1,6 +1,6 @@
 import { clientOrderId, type OrderIntent } from '../core/client-order-id.js';
 import type { EpochMs } from '../domain/index.js';
-import type { IntakeOrder } from '../ports/index.js';
+import type { IntakeOrder, StoredIntent } from '../ports/index.js';
 
 /** intentId: 1-128 printable ASCII characters without '|', the A4 tuple separator. */
 export const INTENT_ID_RE = /^[\x21-\x7b\x7d\x7e]{1,128}$/;
@@ -72,4 +72,15 @@ function decimal(x: unknown): string | undefined {
 export function toIntakeOrder(principal: string, source: IntakeOrder['source'], f: OrderFields, receivedAt: EpochMs): IntakeOrder {
   const intent = gatewayIntent(principal, f.intentId);
   return { ...f, principal, source, intent, clientOrderId: clientOrderId(intent), receivedAt };
+}
+
+/** What gateway_intents.order_json holds: the validated fields that are not columns of the intent row already. */
+export function storedOrderJson(f: OrderFields): string {
+  return JSON.stringify({ symbol: f.symbol, side: f.side, type: f.type, amount: f.amount, price: f.price });
+}
+
+/** The IntakeOrder of a stored intent (rows written before schema v2 hold the whole order; the same fields are read). */
+export function orderFromStored(s: StoredIntent): IntakeOrder {
+  const o = JSON.parse(s.order) as Omit<OrderFields, 'intentId'>;
+  return toIntakeOrder(s.principal, s.source, { intentId: s.intentId, symbol: o.symbol, side: o.side, type: o.type, amount: o.amount, price: o.price ?? null }, s.createdAt);
 }

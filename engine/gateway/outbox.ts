@@ -1,9 +1,10 @@
 import type { IntakeOrder, OrderIntake, SecurityStore } from '../ports/index.js';
 import type { CommitQueue } from './commit-queue.js';
+import { orderFromStored } from './order-body.js';
 
 /**
  * Hands accepted intents to the order intake after their transaction committed (outbox pattern).
- * The intent row (gateway_intents.handed_off = 0) is the durable record; the intake's submit is idempotent
+ * The intent row with its gateway_outbox row is the durable record; the intake's submit is idempotent
  * by client order id, so intents not marked as handed off are re-submitted after a restart and on a timer.
  */
 export class Outbox {
@@ -25,9 +26,10 @@ export class Outbox {
     } catch (e) {
       p = Promise.reject(e);
     }
+    // The mark needs no commit of its own: if it is lost in a crash, the intent is re-submitted (idempotent).
     p.then(
       () =>
-        this.queue.push({
+        this.queue.pushLazy({
           run: () => this.store.intents.markHandedOff(order.principal, order.intentId),
           done: () => this.#inFlight.delete(k),
         }),
@@ -41,7 +43,7 @@ export class Outbox {
   /** Re-submits intents that were committed but not acknowledged by the intake (start-up and every few seconds). */
   resubmitPending(limit = 500): number {
     const pending = this.store.intents.pendingHandoff(limit);
-    for (const s of pending) this.handoff(JSON.parse(s.order) as IntakeOrder);
+    for (const s of pending) this.handoff(orderFromStored(s));
     return pending.length;
   }
 

@@ -14,7 +14,12 @@ export interface PaperBookStore {
   filled(): IntakeOrderView[];
   getState(name: string): string | undefined;
   setState(name: string, value: string): void;
-  close(): void;
+  /**
+   * When commits do not wait for the disk themselves: resolves once everything committed so far is on disk.
+   * Nothing is acknowledged (submit resolved, an order executed) before it resolves.
+   */
+  durable?(): Promise<void> | undefined;
+  close(): void | Promise<void>;
 }
 
 export type PaperOrderUpdate = {
@@ -52,6 +57,8 @@ export class PaperOrderIntake implements OrderIntake {
   readonly #currency: string;
   #pending: { order: IntakeOrder; resolve: () => void; reject: (e: unknown) => void }[] = [];
   #flushScheduled = false;
+  /** Commits waiting for the disk (see PaperBookStore.durable). */
+  #syncing = 0;
   #work: IntakeOrderView[] = [];
   #running: Promise<void> | undefined;
   #paused: boolean;
@@ -60,8 +67,14 @@ export class PaperOrderIntake implements OrderIntake {
   readonly #positions = new Map<string, { amount: number; cost: number }>();
   readonly #lastPrice = new Map<string, number>();
 
-  constructor(o: { book: PaperBookStore; clock: Clock; venue?: Venue; cash: number; currency: string }) {
+  readonly #minIntervalMs: number;
+  #lastFlushAt = -Infinity;
+  #timer: NodeJS.Timeout | undefined;
+
+  /** `commitIntervalMs`: under load, the book commits at most this often (default 0: every event-loop turn). */
+  constructor(o: { book: PaperBookStore; clock: Clock; venue?: Venue; cash: number; currency: string; commitIntervalMs?: number }) {
     this.#book = o.book;
+    this.#minIntervalMs = o.commitIntervalMs ?? 0;
     this.#clock = o.clock;
     this.#venue = o.venue ?? paperVenue;
     this.#cash = o.cash;
@@ -84,12 +97,25 @@ export class PaperOrderIntake implements OrderIntake {
   #schedule(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
+    this.#arm();
   }
 
-  /** Group commit: new submissions and the status updates of executed orders share one transaction per turn. */
+  /** While a commit waits for the disk, the next one waits for it too (then goes as one batch; see #flush). */
+  #arm(): void {
+    if (this.#syncing > 0 || this.#timer) return;
+    const wait = this.#lastFlushAt + this.#minIntervalMs - performance.now();
+    if (wait <= 0) setImmediate(() => this.#flush());
+    else this.#timer = setTimeout(() => this.#flush(), wait);
+  }
+
+  /** Group commit: new submissions and the status updates of executed orders share one transaction per batch. */
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#lastFlushAt = performance.now();
     if (this.#closed) return;
     const batch = this.#pending;
     const updates = this.#updates;
@@ -104,14 +130,36 @@ export class PaperOrderIntake implements OrderIntake {
       this.#updates.unshift(...updates);
       return;
     }
-    for (const b of batch) b.resolve();
-    for (const o of fresh) {
-      this.#work.push({
-        clientOrderId: o.clientOrderId, intentId: o.intentId, principal: o.principal, source: o.source, symbol: o.symbol, side: o.side, type: o.type,
-        amount: o.amount, price: o.price, status: 'accepted', filledAmount: 0, averagePrice: null, reason: null, createdAt: o.receivedAt, updatedAt: o.receivedAt,
-      });
-    }
-    if (fresh.length) this.#kick();
+    const accept = () => {
+      for (const b of batch) b.resolve();
+      for (const o of fresh) {
+        this.#work.push({
+          clientOrderId: o.clientOrderId, intentId: o.intentId, principal: o.principal, source: o.source, symbol: o.symbol, side: o.side, type: o.type,
+          amount: o.amount, price: o.price, status: 'accepted', filledAmount: 0, averagePrice: null, reason: null, createdAt: o.receivedAt, updatedAt: o.receivedAt,
+        });
+      }
+      if (fresh.length && !this.#closed) this.#kick();
+    };
+    const durable = this.#book.durable?.();
+    if (!durable) return accept();
+    // Acknowledged and executed only once on disk; a failed sync leaves the orders "accepted" for the next start.
+    this.#syncing++;
+    const settled = () => {
+      this.#syncing--;
+      if (!this.#flushScheduled || this.#syncing > 0) return;
+      if (performance.now() - this.#lastFlushAt >= this.#minIntervalMs) this.#flush();
+      else this.#arm();
+    };
+    durable.then(
+      () => {
+        settled();
+        accept();
+      },
+      (e: unknown) => {
+        settled();
+        for (const b of batch) b.reject(e);
+      },
+    );
   }
 
   #kick(): void {
@@ -179,6 +227,7 @@ export class PaperOrderIntake implements OrderIntake {
     if (o.status !== 'open' && o.status !== 'accepted') return { ok: false, reason: 'not_cancelable' };
     this.#work = this.#work.filter((w) => w.clientOrderId !== clientOrderId);
     this.#book.commit([], [{ clientOrderId, status: 'canceled', filledAmount: o.filledAmount, averagePrice: o.averagePrice, reason: `canceled by ${by}`, updatedAt: this.#clock.now() }]);
+    await this.#book.durable?.();
     return { ok: true, order: this.#book.get(clientOrderId)! };
   }
 
@@ -200,11 +249,13 @@ export class PaperOrderIntake implements OrderIntake {
   async pause(): Promise<void> {
     this.#paused = true;
     this.#book.setState('paused', 'true');
+    await this.#book.durable?.();
   }
 
   async resume(): Promise<void> {
     this.#paused = false;
     this.#book.setState('paused', 'false');
+    await this.#book.durable?.();
   }
 
   isPaused(): boolean {
@@ -235,7 +286,7 @@ export class PaperOrderIntake implements OrderIntake {
 
   /** Resolves once every accepted order has been executed (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.#pending.length || this.#updates.length || this.#running || this.#flushScheduled) {
+    while (this.#pending.length || this.#updates.length || this.#running || this.#flushScheduled || this.#syncing) {
       if (this.#running) await this.#running;
       else await new Promise((r) => setImmediate(r));
     }
@@ -244,7 +295,7 @@ export class PaperOrderIntake implements OrderIntake {
   async close(): Promise<void> {
     this.#flushUpdates();
     this.#closed = true;
-    this.#book.close();
+    await this.#book.close();
   }
 
   get startingCash(): number {

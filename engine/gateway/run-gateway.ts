@@ -4,6 +4,8 @@ import type { Clock } from '../ports/index.js';
 import { loadMasterKey } from '../signing/secret-box.js';
 import { openSecurityStore } from '../../data/store/security-store.js';
 import { openPaperBook } from '../../data/store/security-paper-book.js';
+import { startWalCheckpointer, type WalCheckpointer } from '../../data/store/security-checkpointer.js';
+import { WalSync } from '../../data/store/security-wal-sync.js';
 import type { GatewayConfig } from './config.js';
 import { Gateway } from './server.js';
 import { PaperOrderIntake, type Venue } from './paper-intake.js';
@@ -24,6 +26,14 @@ export type LiveGatewaySettings = {
 };
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * Under load the security database commits at most every 2 ms: a batch then writes each shared page (audit
+ * table, nonce expiry index, outbox) once for many requests, at the price of ≤ 2 ms added to a reply.
+ */
+const COMMIT_INTERVAL_MS = 2;
+/** The paper book is written after the reply (hand-off), so its batches may be longer. */
+const PAPER_COMMIT_INTERVAL_MS = 10;
 
 export type RunningGateway = {
   readonly gateway: Gateway;
@@ -61,10 +71,20 @@ export async function startGateway(o: {
   const store = openSecurityStore(paths.securityDb);
   let intake = o.intake;
   let gateway: Gateway;
+  let checkpointer: WalCheckpointer | undefined;
+  // The group commit's fsync runs off the event loop; replies still wait for it (see WalSync).
+  const walSync = new WalSync(store.db);
   try {
     if (!intake && o.live) intake = await openLiveIntake(o.live, paths, box);
-    intake ??= new PaperOrderIntake({ book: openPaperBook(path.join(o.home, 'paper-book.db')), clock, venue: o.venue, cash: o.config.paper.cash, currency: o.config.paper.currency });
-    gateway = new Gateway({ store, box, clock, intake, config: o.config, log });
+    if (!intake) {
+      const book = openPaperBook(path.join(o.home, 'paper-book.db'));
+      const bookSync = book.syncOffThread();
+      intake = new PaperOrderIntake({ book, clock, venue: o.venue, cash: o.config.paper.cash, currency: o.config.paper.currency, commitIntervalMs: PAPER_COMMIT_INTERVAL_MS });
+      checkpointer = startWalCheckpointer([{ db: store.db, sync: walSync }, { db: book.db, sync: bookSync }], { log });
+    } else {
+      checkpointer = startWalCheckpointer([{ db: store.db, sync: walSync }], { log });
+    }
+    gateway = new Gateway({ store, box, clock, intake, config: o.config, log, durable: () => walSync.sync(), hold: () => walSync.holding(), commitIntervalMs: COMMIT_INTERVAL_MS });
     const gw = gateway;
     // Outcomes that were unknown and are now reconciled (live intakes) get an `order.reconciled` audit row.
     intake.onReconciled?.((r) => gw.queue.push({
@@ -75,18 +95,33 @@ export async function startGateway(o: {
       done: (res) => { if (!res.ok) log(`could not audit order.reconciled for ${r.order.clientOrderId}: ${(res.error as Error).message ?? res.error}`); },
     }));
   } catch (e) {
+    await checkpointer?.close();
+    await walSync.close();
     store.close();
     await intake?.close();
     throw e;
   }
-  const addr = await gateway.listen(o.port ?? o.config.port, o.host ?? o.config.host);
   const ownIntake = o.intake === undefined;
+  let addr: Awaited<ReturnType<Gateway['listen']>>;
+  try {
+    addr = await gateway.listen(o.port ?? o.config.port, o.host ?? o.config.host);
+  } catch (e) {
+    // A busy port: stop the background checkpoints and close what this call opened.
+    await gateway.close().catch(() => {});
+    if (ownIntake) await intake.close();
+    await checkpointer?.close();
+    await walSync.close();
+    store.close();
+    throw e;
+  }
   return {
     gateway, intake, ...addr,
     close: async () => {
       intake.onReconciled?.(undefined);
       await gateway.close();
       if (ownIntake) await intake.close();
+      await checkpointer?.close();
+      await walSync.close();
       store.close();
     },
   };

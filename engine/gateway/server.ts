@@ -12,7 +12,7 @@ import { FloodControl } from './flood-control.js';
 import { ClockGuard } from './clock-guard.js';
 import { CommitQueue, type CommitItem } from './commit-queue.js';
 import { Outbox } from './outbox.js';
-import { parseOrderBody, toIntakeOrder } from './order-body.js';
+import { parseOrderBody, storedOrderJson, toIntakeOrder } from './order-body.js';
 import { handleTradingView } from './tradingview.js';
 import { matchRoute, type RouteDef } from './routes.js';
 
@@ -23,6 +23,15 @@ export type GatewayOptions = {
   readonly intake: OrderIntake;
   readonly config: GatewayConfig;
   readonly log?: (msg: string) => void;
+  /**
+   * Set when the store's COMMIT does not wait for the disk itself (data/store/security-wal-sync.ts): resolves once
+   * everything committed so far is on disk. Replies wait for it, so nothing is acknowledged before it is durable.
+   */
+  readonly durable?: () => Promise<void>;
+  /** A promise while commits must wait (a WAL checkpoint barrier, see WalSync.holding). */
+  readonly hold?: () => Promise<void> | undefined;
+  /** Group commit: under load, start a batch at most every this many ms (default 0: every event-loop turn). */
+  readonly commitIntervalMs?: number;
 };
 
 /** A reply: status, JSON body, extra headers. */
@@ -49,7 +58,11 @@ export type RequestCtx = {
 
 /** A secret nobody holds, so unknown/revoked/expired keys cost the same HMAC as real ones (6.3 step 3). */
 const DUMMY_SECRET = 'cks_' + crypto.randomBytes(32).toString('base64url');
-const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+/** Replies every flood of bad requests gets; frozen, so `send` serialises each of them once. */
+const INVALID_CREDENTIALS: Reply = Object.freeze({ status: 401, body: Object.freeze({ error: 'unauthorized', reason: 'invalid_credentials' }) });
+const MALFORMED_AUTH: Reply = Object.freeze({ status: 400, body: Object.freeze({ error: 'malformed_auth' }) });
+/** A request without Content-Length and Transfer-Encoding (or with Content-Length: 0) has no body (RFC 9112 6.3). */
+const EMPTY_BODY: BodyRead = Object.freeze({ ok: true, body: Buffer.alloc(0), sha256: EMPTY_BODY_SHA256 });
 const ORDER_STATUSES = new Set<string>(['accepted', 'open', 'filled', 'canceled', 'rejected', 'unknown'] satisfies IntakeOrderStatus[]);
 
 /**
@@ -90,7 +103,7 @@ export class Gateway {
     new Keyring(o.store, o.box).checkMasterKey();
     this.#limiter = new RateLimiter(o.config.rateLimitPerKeyPerSec);
     this.flood = new FloodControl(o.config.floodRowsPerMinute);
-    this.queue = new CommitQueue(o.store);
+    this.queue = new CommitQueue(o.store, { durable: o.durable, hold: o.hold, minIntervalMs: o.commitIntervalMs ?? 0 });
     this.outbox = new Outbox(o.store, o.intake, this.queue, this.#log);
     const now = o.clock.now();
     this.guard = new ClockGuard(o.config.pastWindowMs, now);
@@ -250,10 +263,11 @@ export class Gateway {
       : typeof nonce !== 'string' || !NONCE_RE.test(nonce) ? 'CK-Nonce'
       : typeof sig !== 'string' || !SIGNATURE_RE.test(sig) ? 'CK-Signature'
       : undefined;
-    if (bad !== undefined) return this.reject(ctx, { status: 400, body: { error: 'malformed_auth' } }, 'malformed_auth', { header: bad });
+    if (bad !== undefined) return this.reject(ctx, MALFORMED_AUTH, 'malformed_auth', { header: bad });
 
     // Step 2: body limit while streaming; the raw bytes are hashed before anything parses them.
-    const body = await readBody(req, BODY_LIMIT_BYTES);
+    const cl = h['content-length'];
+    const body = (cl === undefined || cl === '0') && h['transfer-encoding'] === undefined ? EMPTY_BODY : await readBody(req, BODY_LIMIT_BYTES);
     if (!body.ok && body.aborted) return;
     if (!body.ok) return this.reject(ctx, { status: 413, body: { error: 'body_too_large' }, close: true }, 'body_too_large', { limit: BODY_LIMIT_BYTES });
     ctx.bodySha256 = body.sha256;
@@ -293,7 +307,7 @@ export class Gateway {
     if (keyProblem !== undefined || !sigOk) {
       const reason = keyProblem ?? 'bad_signature';
       const firstExpiry = reason === 'expired_key';
-      return this.reject(ctx, { status: 401, body: { error: 'unauthorized', reason: 'invalid_credentials' } }, reason, undefined, firstExpiry ? keyId as string : undefined);
+      return this.reject(ctx, INVALID_CREDENTIALS, reason, undefined, firstExpiry ? keyId as string : undefined);
     }
     const k = key as ApiKeyRecord;
 
@@ -390,7 +404,7 @@ export class Gateway {
     const response = { intentId: f.intentId, clientOrderId: order.clientOrderId, status: 'accepted', receivedAt: ctx.now };
     this.store.intents.insert({
       principal: k.principal, intentId: f.intentId, bodySha256: ctx.bodySha256 as string, clientOrderId: order.clientOrderId, source: 'api',
-      order: JSON.stringify(order), response: JSON.stringify(response), createdAt: ctx.now, handedOff: false,
+      order: storedOrderJson(f), response: JSON.stringify(response), createdAt: ctx.now, handedOff: false,
     });
     return {
       ...this.#accepted(ctx, k, 'order.submitted', { status: 202, body: { ...response, idempotent: false }, detail: { intentId: f.intentId, clientOrderId: order.clientOrderId } }),
@@ -497,10 +511,22 @@ export class Gateway {
   }
 }
 
+/** Serialised bodies of frozen (constant) replies. */
+const bodyText = new WeakMap<object, string>();
+
 export function send(res: http.ServerResponse, r: Reply): void {
   if (res.writableEnded || res.destroyed) return;
-  const text = JSON.stringify(r.body);
-  res.writeHead(r.status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), ...(r.close ? { connection: 'close' } : {}), ...r.headers });
+  const b = r.body;
+  let text = typeof b === 'object' && b !== null && Object.isFrozen(b) ? bodyText.get(b) : undefined;
+  if (text === undefined) {
+    text = JSON.stringify(b);
+    if (typeof b === 'object' && b !== null && Object.isFrozen(b)) bodyText.set(b, text);
+  }
+  // Headers as a flat [name, value, …] list: Node writes them without building a header object.
+  const headers: string[] = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
+  if (r.close) headers.push('connection', 'close');
+  if (r.headers) for (const k in r.headers) headers.push(k, r.headers[k]!);
+  res.writeHead(r.status, headers);
   res.end(text);
 }
 

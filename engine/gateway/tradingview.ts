@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { EpochMs } from '../domain/index.js';
 import type { TvRoute } from '../ports/index.js';
 import { BODY_LIMIT_BYTES } from './config.js';
-import { SYMBOL_RE, toIntakeOrder, type OrderFields } from './order-body.js';
+import { SYMBOL_RE, storedOrderJson, toIntakeOrder, type OrderFields } from './order-body.js';
 import { readBody, send, type Gateway, type RequestCtx, type TxResult } from './server.js';
 
 export const TV_ROUTE_ID_RE = /^[a-z0-9_-]{1,64}$/;
@@ -143,7 +143,7 @@ export async function handleTradingView(gw: Gateway, ctx: RequestCtx, routeId: s
       const response = { intentId: fields.intentId, clientOrderId: order.clientOrderId, status: 'accepted', receivedAt: now };
       gw.store.intents.insert({
         principal, intentId: fields.intentId, bodySha256: body.sha256, clientOrderId: order.clientOrderId, source: 'tradingview',
-        order: JSON.stringify(order), response: JSON.stringify(response), createdAt: now, handedOff: false,
+        order: storedOrderJson(fields), response: JSON.stringify(response), createdAt: now, handedOff: false,
       });
       gw.audit(ctx, 'order.submitted', 'accepted', null, { routeId, clientOrderId: order.clientOrderId });
       return { status: 200, body: { ...response, duplicate: false }, handoff: order };
