@@ -89,13 +89,15 @@ export async function backtestFromStore(
   const to = spec.to !== undefined ? parseTime(spec.to, 'to') : undefined;
   const intrabarTf = spec.intrabarTimeframe !== undefined ? parseTimeframe(spec.intrabarTimeframe, 'intrabarTimeframe') : undefined;
   if (from !== undefined && to !== undefined && to <= from) throw new UserError(`empty date range: --to (${isoUtc(to)}) must be after --from (${isoUtc(from)})`);
+  // The store, config and report modules load side by side with the strategy (fewer idle waits at start-up).
+  const modules = Promise.all([import('../../data/store/bar-store.js'), import('../../config/index.js'), import('../reports/index.js')]);
+  modules.catch(() => {}); // awaited below; a failure before that point must not surface as unhandled
   const strategy = await loadStrategy(spec.strategy);
   strategyParams(strategy, spec.params ?? {}); // bad params fail before any data is read
   const primary: SeriesKey = { instrument: spec.instrument, timeframe };
   const keys = requiredSeries(strategy, primary);
   const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-  const { openBarStore } = await import('../../data/store/bar-store.js');
-  const { homePaths } = await import('../../config/index.js');
+  const [{ openBarStore }, { homePaths }, { writeRunArtifacts, renderSummary }] = await modules;
   const marketDb = homePaths(opts.home).marketDb;
   if (!fs.existsSync(marketDb)) throw missingData(primary, `no bars are stored (no database at "${marketDb}")`);
   // Read-write so the store can cache the series hash it computes on first use.
@@ -122,7 +124,6 @@ export async function backtestFromStore(
   }
   const sim = { ...simOptions(spec), ...(Object.keys(markets).length ? { markets } : {}) };
   const outcome = runBacktest({ strategy, data, ...sim, ...(finer.length ? { finer } : {}), ...(opts.log ? { log: opts.log } : {}) });
-  const { writeRunArtifacts, renderSummary } = await import('../reports/index.js');
   const written = writeRunArtifacts(
     {
       outcome,
