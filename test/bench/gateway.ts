@@ -85,10 +85,9 @@ function commitLatency(dir: string): { p50: number; p99: number } {
   return { p50: times[100]!, p99: times[198]! };
 }
 
-export async function run(): Promise<void> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-bench-gw-'));
-  const fsync = commitLatency(home);
-  console.log(`  context: one synchronous=FULL commit takes p50 ${fsync.p50.toFixed(2)} ms, p99 ${fsync.p99.toFixed(2)} ms on this disk now; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
+/** A home folder under `base` with the bench's API keys in its security database. */
+function prepareHome(base: string): { home: string; keys: { keyId: string; secret: string }[] } {
+  const home = fs.mkdtempSync(path.join(base, 'ck-bench-gw-'));
   const store = openSecurityStore(path.join(home, 'security.db'));
   const keyring = new Keyring(store, new SecretBox(MASTER));
   const keys = Array.from({ length: KEYS }, (_, i) => {
@@ -96,20 +95,58 @@ export async function run(): Promise<void> {
     return { keyId: k.keyId, secret: k.secret };
   });
   store.close();
+  return { home, keys };
+}
+
+/** `candlekeep serve` on a free loopback port, in its own process. */
+async function startServe(home: string): Promise<{ server: ReturnType<typeof spawn>; url: string }> {
   const server = spawn(process.execPath, [path.join(ROOT, 'bin/candlekeep.js'), '--home', home, 'serve', '--port', '0'], {
     env: { ...process.env, CANDLEKEEP_MASTER_KEY: MASTER.toString('base64') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout.on('data', (c) => {
-        out += c;
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    server.stdout!.on('data', (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
     });
+    server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  return { server, url };
+}
+
+async function stopServe(server: ReturnType<typeof spawn>, home: string): Promise<void> {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  fs.rmSync(home, { recursive: true, force: true });
+}
+
+/**
+ * The same accepted-order run with the databases on tmpfs: what the gateway's own code path costs when the
+ * disk's sync latency is taken out (context for the on-disk figure, not a replacement for it).
+ */
+async function acceptedOnTmpfs(): Promise<void> {
+  if (!fs.existsSync('/dev/shm')) return;
+  const { home, keys } = prepareHome('/dev/shm');
+  const { server, url } = await startServe(home);
+  try {
+    await runLoad({ url, mode: 'accepted', keys, rate: 1000, durationMs: 1000, maxRequests: 1000, concurrency: 64 });
+    const a = await runLoad({ url, mode: 'accepted', keys, rate: RATE, durationMs: 5000, maxRequests: RATE * 5, concurrency: 128 });
+    console.log(`  same run with the databases on tmpfs (/dev/shm, no disk sync latency): ${a.statuses['202'] ?? 0} of ${a.sent} accepted; write → reply p50 ${a.writtenP50!.toFixed(2)} ms, p99 ${a.writtenP99!.toFixed(2)} ms`);
+  } finally {
+    await stopServe(server, home);
+  }
+}
+
+export async function run(): Promise<void> {
+  const fsyncHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-bench-gw-sync-'));
+  const fsync = commitLatency(fsyncHome);
+  fs.rmSync(fsyncHome, { recursive: true, force: true });
+  console.log(`  context: one synchronous=FULL commit takes p50 ${fsync.p50.toFixed(2)} ms, p99 ${fsync.p99.toFixed(2)} ms on this disk now; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
+  const { home, keys } = prepareHome(os.tmpdir());
+  const { server, url } = await startServe(home);
+  try {
     // Warm-up (JIT, page cache), then the measured runs.
     await runLoad({ url, mode: 'accepted', keys, rate: 1000, durationMs: 1000, maxRequests: 1000, concurrency: 64 });
     const load = () => `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
@@ -162,8 +199,7 @@ export async function run(): Promise<void> {
       bare.kill('SIGTERM');
     }
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    fs.rmSync(home, { recursive: true, force: true });
+    await stopServe(server, home);
   }
+  await acceptedOnTmpfs();
 }
