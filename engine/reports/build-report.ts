@@ -52,7 +52,7 @@ export function buildReport(input: ReportInput): BuiltReport {
     time[i] = o.equity.time[idx[i]!]!;
     equity[i] = o.equity.equity[idx[i]!]!;
   }
-  // The engine's closed trades have exactly ReportTrade's fields; report.json's key order is renderTrades'.
+  // ReportTrade is the engine's ClosedTrade; report.json's key order is renderTrades'.
   const trades: readonly ReportTrade[] = o.trades;
   const report: Report = {
     schema: REPORT_SCHEMA_ID,

@@ -1,4 +1,4 @@
-import type { DataSlice, EpochMs } from '../domain/index.js';
+import type { ClosedTrade, DataSlice, EpochMs } from '../domain/index.js';
 import type { Metrics } from './metrics.js';
 
 /** Identifies the layout of report.json. Bump to v2 on any breaking change. */
@@ -12,21 +12,11 @@ export type JsonObject = { readonly [k: string]: JsonValue };
 export const RUN_KINDS = { backtest: 'backtest', optimisation: 'optimisation', walkForward: 'walk-forward' } as const;
 export type RunKind = (typeof RUN_KINDS)[keyof typeof RUN_KINDS];
 
-export type ReportTrade = {
-  readonly instrument: string;
-  readonly direction: 'long' | 'short';
-  readonly size: number;
-  readonly entryTime: EpochMs;
-  readonly entryPrice: number;
-  readonly exitTime: EpochMs;
-  readonly exitPrice: number;
-  readonly fees: number;
-  readonly pnl: number;
-  readonly returnFrac: number;
-  readonly entryOrderId: string;
-  readonly exitOrderId: string;
-  readonly exitReason: string;
-};
+/**
+ * A closed trade in report.json: exactly the engine's ClosedTrade (engine/domain), written with
+ * renderTrades' key order (engine/reports/trades-csv.ts).
+ */
+export type ReportTrade = ClosedTrade;
 
 /**
  * report.json, schema `candlekeep.report/v1`.
