@@ -182,6 +182,21 @@ const MIGRATIONS = [
       `);
     },
   },
+  {
+    version: 2,
+    up: (db: Db) => {
+      db.exec(`
+        -- Settings of an account's order intake that must survive a restart (the gateway's pause).
+        CREATE TABLE intake_state (
+          account_id TEXT NOT NULL,
+          name       TEXT NOT NULL,
+          value      TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (account_id, name)
+        );
+      `);
+    },
+  },
 ];
 
 type RawRow = {
@@ -233,6 +248,22 @@ export class OrderJournal {
 
   get db(): Db {
     return this.#db;
+  }
+
+  /** A persisted setting of an account's order intake (e.g. `paused`), or undefined. */
+  intakeState(accountId: string, name: string): string | undefined {
+    const r = this.#db.prepare('SELECT value FROM intake_state WHERE account_id = ? AND name = ?').get(accountId, name) as { value: string } | undefined;
+    return r?.value;
+  }
+
+  /** Sets (durably: the trading DB is synchronous=FULL) or clears (`undefined`) an intake setting. */
+  setIntakeState(accountId: string, name: string, value: string | undefined): void {
+    if (value === undefined) this.#db.prepare('DELETE FROM intake_state WHERE account_id = ? AND name = ?').run(accountId, name);
+    else {
+      this.#db
+        .prepare('INSERT INTO intake_state (account_id, name, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(account_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+        .run(accountId, name, value, this.#now());
+    }
   }
 
   get(clientOrderId: string): JournalRow | undefined {

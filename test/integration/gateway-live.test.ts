@@ -299,6 +299,53 @@ describe('live gateway start-up', () => {
   });
 });
 
+describe('live gateway pause across a restart', () => {
+  it('a pause stays in force after the gateway restarts, until it is resumed', async () => {
+    const home = tempDir('ck-gw-live-pause-');
+    const ex = await startExchange();
+    const account = `gw-pause-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+    const live = { exchangeId: 'binance', account, exchangeUrl: ex.url, live: liveConfig(1500), logLevel: 'silent' as const };
+    try {
+      const key = provision(home, account);
+      clearExchangeInstances();
+      const first = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const c1 = new CandlekeepClient({ url: first.url, keyId: key.keyId, secret: key.secret });
+      expect((await c1.command('pause')).status).toBe(200);
+      c1.close();
+      await first.close();
+
+      clearExchangeInstances();
+      const second = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const c2 = new CandlekeepClient({ url: second.url, keyId: key.keyId, secret: key.secret });
+      try {
+        const b = second.intake as GatewayOrderIntake;
+        expect(b.isPaused()).toBe(true);
+        const r = await c2.submitOrder({ intentId: 'after-restart-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+        const cid = (r.body as { clientOrderId: string }).clientOrderId;
+        expect(await settled(b, cid)).toMatchObject({ state: 'REJECTED', lastError: 'paused' });
+        expect(orderPosts(ex, cid)).toBe(0);
+        expect((await c2.command('resume')).status).toBe(200);
+        const r2 = await c2.submitOrder({ intentId: 'after-resume-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+        expect((await settled(b, (r2.body as { clientOrderId: string }).clientOrderId)).state).toBe('FILLED');
+      } finally {
+        c2.close();
+        await second.close();
+      }
+      // Resumed is persisted too: a third start trades.
+      clearExchangeInstances();
+      const third = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      try {
+        expect((third.intake as GatewayOrderIntake).isPaused()).toBe(false);
+      } finally {
+        await third.close();
+      }
+    } finally {
+      await ex.close();
+      rm(home);
+    }
+  }, 60_000);
+});
+
 describe('live gateway restart with an order in flight', () => {
   it('an order sent but unanswered when the intake stopped is reconciled at the next start and audited as order.reconciled', async () => {
     const home = tempDir('ck-gw-live-inflight-');

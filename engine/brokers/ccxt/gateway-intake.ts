@@ -57,6 +57,9 @@ type Job = { readonly kind: 'execute'; readonly id: string } | { readonly kind: 
  *   reconciliation by client id).
  * - Reads answer from the journal and a cached balance snapshot, never from an exchange call.
  */
+/** The intake_state name of the gateway's pause (trading DB, per account). */
+const PAUSED = 'gateway.paused';
+
 export class GatewayOrderIntake implements OrderIntake {
   readonly #journal: OrderJournal;
   readonly #account: LiveAccount;
@@ -91,6 +94,8 @@ export class GatewayOrderIntake implements OrderIntake {
     this.#now = o.now ?? Date.now;
     this.#onClose = o.onClose;
     this.#o = o;
+    // A pause command outlives a restart: it stays until resumed.
+    if (journal.intakeState(o.accountId, PAUSED) === 'true') this.#paused = 'paused';
     // A6.5: an outcome unknown for too long pauses new gateway orders (the order path has logged the alert).
     account.stuckListeners.push((row) => { this.#paused ??= `paused: order ${row.clientOrderId} outcome unknown for too long`; });
     const refresh = setInterval(() => {
@@ -407,11 +412,13 @@ export class GatewayOrderIntake implements OrderIntake {
   }
 
   async pause(by: string): Promise<void> {
+    this.#journal.setIntakeState(this.#o.accountId, PAUSED, 'true');
     this.#paused = 'paused';
     this.#log.warn({ by }, 'gateway orders paused');
   }
 
   async resume(by: string): Promise<void> {
+    this.#journal.setIntakeState(this.#o.accountId, PAUSED, undefined);
     this.#paused = undefined;
     this.#log.warn({ by }, 'gateway orders resumed');
   }
