@@ -346,6 +346,65 @@ describe('live gateway pause across a restart', () => {
   }, 60_000);
 });
 
+describe('live gateway kill switches', () => {
+  it('a daily loss over the limit rejects the order, pauses the gateway (persisted) and flattens its position', async () => {
+    const { startLocalExchange } = await import('../../engine/local-exchange/index.js');
+    const { allocBarColumns } = await import('../../engine/domain/index.js');
+    // 30 000 for three hours, then 20 000: the account (100 000 USDT + 1 BTC) loses about 10 000.
+    const bars = allocBarColumns(12);
+    for (let i = 0; i < 12; i++) {
+      const p = i < 3 ? 30_000 : 20_000;
+      bars.openTime[i] = Date.UTC(2026, 0, 1) + i * 3_600_000;
+      bars.open[i] = p; bars.high[i] = p + 10; bars.low[i] = p - 10; bars.close[i] = p; bars.volume[i] = 10;
+    }
+    const ex = await startLocalExchange({ series: [{ symbol: 'BTC/USDT', timeframe: '1h', bars }], apiKeys: [{ key: API_KEY, secret: SECRET }], balances: { USDT: 100_000, BTC: 1 } });
+    const home = tempDir('ck-gw-live-kill-');
+    const account = `gw-kill-${process.pid}-${crypto.randomBytes(3).toString('hex')}`;
+    const base = liveConfig(1500);
+    const live = { exchangeId: 'binance', account, exchangeUrl: ex.url, live: { ...base, risk: { ...base.risk, maxDailyLoss: 5000 } }, logLevel: 'silent' as const };
+    try {
+      const key = provision(home, account);
+      clearExchangeInstances();
+      const gw = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const c = new CandlekeepClient({ url: gw.url, keyId: key.keyId, secret: key.secret });
+      try {
+        const intake = gw.intake as GatewayOrderIntake;
+        const r1 = await c.submitOrder({ intentId: 'kill-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+        expect((await settled(intake, (r1.body as { clientOrderId: string }).clientOrderId)).state).toBe('FILLED');
+        ex.clock.advanceBar(3);
+        const r2 = await c.submitOrder({ intentId: 'kill-2', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: '0.01' });
+        const cid2 = (r2.body as { clientOrderId: string }).clientOrderId;
+        const row2 = await settled(intake, cid2);
+        expect(row2.state).toBe('REJECTED');
+        expect(row2.lastError).toMatch(/^risk: kill switch: daily loss \d+\.\d\d reached max 5000$/);
+        expect(orderPosts(ex, cid2)).toBe(0);
+        expect(intake.isPaused()).toBe(true);
+        // The position the gateway opened is closed with one market sell.
+        await intake.idle();
+        const deadline = Date.now() + 20_000;
+        while (Date.now() < deadline && (await intake.positions()).length > 0) await new Promise((r) => setTimeout(r, 50));
+        expect(await intake.positions()).toEqual([]);
+        const exits = intake.journal.all().filter((r) => r.intentKind === 'exit-long');
+        expect(exits.map((r) => [r.side, r.amount, r.state])).toEqual([['sell', 0.01, 'FILLED']]);
+      } finally {
+        c.close();
+        await gw.close();
+      }
+      // The pause outlives the restart.
+      clearExchangeInstances();
+      const again = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      try {
+        expect((again.intake as GatewayOrderIntake).isPaused()).toBe(true);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await ex.close();
+      rm(home);
+    }
+  }, 60_000);
+});
+
 describe('live gateway restart with an order in flight', () => {
   it('an order sent but unanswered when the intake stopped is reconciled at the next start and audited as order.reconciled', async () => {
     const home = tempDir('ck-gw-live-inflight-');

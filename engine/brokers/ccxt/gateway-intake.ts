@@ -85,6 +85,8 @@ export class GatewayOrderIntake implements OrderIntake {
   /** Rows reconciled at start-up (before a listener could exist), reported once one is registered. */
   #pendingReconciled: JournalRow[] = [];
   #flattenSeq = 0;
+  /** Last known price per symbol (tickers read for orders, fills): marks the account for the kill switches. */
+  readonly #marks = new Map<string, number>();
 
   private constructor(journal: OrderJournal, account: LiveAccount, o: GatewayIntakeOptions) {
     this.#journal = journal;
@@ -269,6 +271,9 @@ export class GatewayOrderIntake implements OrderIntake {
     // Shutting down: the order stays PLANNED and is executed after the next start.
     if (this.#closed) return;
     if (price === undefined) return void this.#reject(row, `risk: no reference price for ${row.symbol} (fetchTicker failed and nothing filled yet)`);
+    // The daily-loss and drawdown kill switches, on the account marked at the newest prices.
+    const killed = this.#checkEquity(row.symbol);
+    if (killed && !flattening) return void this.#reject(row, `risk: kill switch: ${killed}`);
     const verdict = this.#risk.check(
       { instrument: this.#instrument(row.symbol), side: row.side, amount: row.amount, price },
       { positions: this.#riskPositions(row.symbol, price), openOrders: this.#gatewayRows().filter((r) => r.state === 'ACKED').length },
@@ -301,7 +306,10 @@ export class GatewayOrderIntake implements OrderIntake {
     try {
       const t = await this.#account.gate.run('fetchTicker', () => this.#account.handle.exchange.fetchTicker(row.symbol));
       const px = t.last ?? t.close;
-      if (px !== undefined && Number.isFinite(px) && px > 0) return px;
+      if (px !== undefined && Number.isFinite(px) && px > 0) {
+        this.#marks.set(row.symbol, px);
+        return px;
+      }
     } catch (e) {
       this.#log.warn({ err: e, symbol: row.symbol }, 'fetchTicker failed; using the last fill price');
     }
@@ -347,6 +355,41 @@ export class GatewayOrderIntake implements OrderIntake {
       .filter(([, v]) => typeof v === 'number' && v !== 0)
       .map(([currency, total]) => ({ currency, total: total as number }))
       .sort((a, b) => a.currency.localeCompare(b.currency));
+    const last = this.#gatewayRows().at(-1);
+    if (last) this.#checkEquity(last.symbol);
+  }
+
+  /**
+   * Feeds the account's equity to the daily-loss and drawdown limits (config `live.risk`), in the quote currency
+   * of `symbol`: that currency's balance plus every other balance marked at its last known `<asset>/<quote>` price
+   * (assets without one are left out). When a limit fires, the gateway pauses (persisted, like the pause command)
+   * and flattens its positions; the guard then refuses new risk until the gateway restarts, and `resume` after
+   * that restart re-enables trading. Returns the kill switch's reason once it has fired.
+   */
+  #checkEquity(symbol: string): string | undefined {
+    const l = this.#risk.limits;
+    if (l.maxDailyLoss === undefined && l.maxDrawdownPct === undefined) return undefined;
+    if (this.#risk.killed) return this.#risk.killed;
+    const quote = symbol.split('/')[1]?.split(':')[0];
+    if (!quote || this.#balances.length === 0) return undefined;
+    let equity = 0;
+    for (const b of this.#balances) {
+      if (b.currency === quote) equity += b.total;
+      else {
+        const px = this.#marks.get(`${b.currency}/${quote}`);
+        if (px !== undefined) equity += b.total * px;
+      }
+    }
+    const why = this.#risk.onEquity(equity, this.#now());
+    if (why === undefined) return undefined;
+    this.#log.error({ equity, quote, reason: why }, 'gateway kill switch: pausing and flattening');
+    this.#journal.setIntakeState(this.#o.accountId, PAUSED, 'true');
+    this.#paused = `paused: kill switch: ${why}`;
+    // After the caller's own verdict (the order that found the loss is rejected, not cancelled by the flatten).
+    setImmediate(() => {
+      if (!this.#closed) void this.flatten('risk').catch((e: unknown) => this.#log.error({ err: e }, 'kill switch flatten failed'));
+    });
+    return why;
   }
 
   // ---- reads (journal and cached snapshot only) ----
