@@ -16,6 +16,16 @@ export const GatewayConfigSchema = z
     rateLimitPerKeyPerSec: z.number().int().min(1).max(100_000).default(50),
     /** TradingView `sent` (timenow) tolerance either side of the server clock. */
     tvSkewMs: z.number().int().min(1000).max(300_000).default(60_000),
+    /**
+     * Optional source-address allowlist for `POST /v1/tv/…` (SIGNING.md 6.8): "tradingview" for TradingView's
+     * documented webhook addresses, or a list of addresses. Off when absent.
+     */
+    tvIpAllowlist: z.union([z.literal('tradingview'), z.array(z.string().min(1)).min(1)]).optional(),
+    /**
+     * Peers (e.g. the TLS-terminating proxy on loopback) whose `X-Forwarded-For` is trusted for the allowlist: the
+     * right-most address that header lists is taken as the source. Any other peer is judged by its own address.
+     */
+    trustedProxies: z.array(z.string().min(1)).default([]),
     /** Rejected-request rows written per (remote, reason, minute) before aggregating. */
     floodRowsPerMinute: z.number().int().min(1).max(100_000).default(100),
     /** Paper book (the order intake `serve` uses until a live broker is plugged in). */

@@ -81,6 +81,14 @@ function resolveSymbol(route: TvRoute, a: TvAlert): string | undefined {
  */
 export async function handleTradingView(gw: Gateway, ctx: RequestCtx, routeId: string): Promise<void> {
   if (ctx.method !== 'POST') return gw.reject(ctx, { status: 405, body: { error: 'method_not_allowed' }, headers: { allow: 'POST' } }, 'method_not_allowed');
+  const allow = gw.config.tvIpAllowlist;
+  if (allow !== undefined) {
+    const source = alertSource(ctx.remote, ctx.req.headers['x-forwarded-for'], gw.config.trustedProxies);
+    const allowed = allow === 'tradingview' ? TRADINGVIEW_WEBHOOK_IPS : allow;
+    if (!allowed.includes(source)) {
+      return gw.reject(ctx, { status: 403, body: { error: 'forbidden', reason: 'source_not_allowed' } }, 'source_not_allowed', { source: source.slice(0, 64) });
+    }
+  }
   const ct = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (ct !== '' && ct !== 'text/plain' && ct !== 'application/json') {
     return gw.reject(ctx, { status: 415, body: { error: 'unsupported_media_type' } }, 'unsupported_media_type', { contentType: ct.slice(0, 64) });
@@ -155,4 +163,25 @@ export async function handleTradingView(gw: Gateway, ctx: RequestCtx, routeId: s
       send(ctx.res, v);
     },
   });
+}
+
+/** TradingView's documented webhook source addresses (its "Webhooks" help page). */
+export const TRADINGVIEW_WEBHOOK_IPS: readonly string[] = ['52.89.214.238', '34.212.75.30', '54.218.53.128', '52.32.178.7'];
+
+/** `::ffff:1.2.3.4` → `1.2.3.4`; other addresses as they are. */
+function plainAddress(a: string): string {
+  const t = a.trim();
+  return t.startsWith('::ffff:') && t.includes('.') ? t.slice(7) : t;
+}
+
+/**
+ * The address an alert comes from: the peer's own, or — when the peer is a trusted proxy — the right-most
+ * address of `X-Forwarded-For` (the one that proxy appended; anything left of it is the caller's claim).
+ */
+export function alertSource(peer: string, forwardedFor: string | string[] | undefined, trustedProxies: readonly string[]): string {
+  const p = plainAddress(peer);
+  if (!trustedProxies.map(plainAddress).includes(p)) return p;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor ?? '';
+  const hops = header.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return hops.length ? plainAddress(hops[hops.length - 1]!) : p;
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tempDir, rm } from '../helpers/cli.js';
-import { generateTvToken, tvTokenHash, tvDedupeKey } from '../../engine/gateway/tradingview.js';
+import { alertSource, generateTvToken, tvTokenHash, tvDedupeKey } from '../../engine/gateway/tradingview.js';
 import { clientOrderId } from '../../engine/core/client-order-id.js';
 import { gatewayIntent } from '../../engine/gateway/order-body.js';
 import type { Venue } from '../../engine/gateway/paper-intake.js';
@@ -13,8 +13,8 @@ let dir: string;
 let h: Harness;
 let token: string;
 
-async function start(venue?: Venue): Promise<void> {
-  h = await startHarness(dir, { clock: new TestClock(T0), venue });
+async function start(venue?: Venue, config?: Record<string, unknown>): Promise<void> {
+  h = await startHarness(dir, { clock: new TestClock(T0), ...(venue ? { venue } : {}), ...(config ? { config } : {}) });
   token = generateTvToken();
   h.store.tv.upsertRoute({ routeId: 'tv1', principal: 'tv:tv1', symbols: ['BTC/USDT'], maxNotional: 1000, status: 'active', createdAt: T0 });
   h.store.tv.addToken({ routeId: 'tv1', tokenSha256: tvTokenHash(token), createdAt: T0, status: 'active' });
@@ -27,8 +27,8 @@ function alert(over: Record<string, unknown> = {}) {
   });
 }
 
-function post(body: string, route = 'tv1', contentType = 'text/plain; charset=utf-8') {
-  return raw(h.port, { method: 'POST', target: `/v1/tv/${route}`, headers: { 'content-type': contentType }, body });
+function post(body: string, route = 'tv1', contentType = 'text/plain; charset=utf-8', extra: Record<string, string> = {}) {
+  return raw(h.port, { method: 'POST', target: `/v1/tv/${route}`, headers: { 'content-type': contentType, ...extra }, body });
 }
 
 beforeEach(() => {
@@ -167,3 +167,34 @@ async function waitFor(cond: () => Promise<boolean> | boolean): Promise<void> {
   }
   throw new Error('condition not reached');
 }
+
+describe('TradingView adapter: optional source-address allowlist (6.8)', () => {
+  it('refuses an alert from an address not on the list with 403 and one audit row, before reading it', async () => {
+    await start(undefined, { tvIpAllowlist: ['127.0.0.2'] });
+    const before = lastSeq(h.store);
+    const r = await post(alert());
+    expect(r.status).toBe(403);
+    expect(r.body).toEqual({ error: 'forbidden', reason: 'source_not_allowed' });
+    expect(auditRows(h.store, before).map((x) => [x.event, x.reason])).toEqual([['request.rejected', 'source_not_allowed']]);
+    expect(h.store.db.prepare("SELECT count(*) AS n FROM gateway_intents WHERE source = 'tradingview'").get()).toEqual({ n: 0 });
+  });
+
+  it("takes TradingView's documented addresses, seen through a trusted proxy's X-Forwarded-For (its right-most entry)", async () => {
+    await start(undefined, { tvIpAllowlist: 'tradingview', trustedProxies: ['127.0.0.1'] });
+    expect((await post(alert(), 'tv1', 'text/plain', { 'x-forwarded-for': '10.1.2.3, 52.89.214.238' })).status).toBe(200);
+    // A caller-supplied entry left of the proxy's own does not count.
+    expect((await post(alert({ orderId: 'L2' }), 'tv1', 'text/plain', { 'x-forwarded-for': '52.89.214.238, 10.1.2.3' })).status).toBe(403);
+    expect((await post(alert({ orderId: 'L3' }))).status).toBe(403);
+  });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
+    await start(undefined, { tvIpAllowlist: 'tradingview' });
+    expect((await post(alert(), 'tv1', 'text/plain', { 'x-forwarded-for': '52.89.214.238' })).status).toBe(403);
+  });
+
+  it('reads IPv4-mapped peer addresses as IPv4', () => {
+    expect(alertSource('::ffff:127.0.0.1', '52.32.178.7', ['127.0.0.1'])).toBe('52.32.178.7');
+    expect(alertSource('::ffff:10.0.0.1', '52.32.178.7', ['127.0.0.1'])).toBe('10.0.0.1');
+    expect(alertSource('127.0.0.1', undefined, ['127.0.0.1'])).toBe('127.0.0.1');
+  });
+});
