@@ -25,8 +25,9 @@ export type FetchRequest = {
   /** Download the whole range again even where bars are stored (changed bars are updated and counted). */
   readonly force?: boolean;
   /**
-   * Also ask for the holes between stored bars (default true). A hole the exchange has no bars for
-   * (downtime, delisting) stays a hole and is asked for again next time: `data check` lists them.
+   * Also ask for the holes between stored bars (default false). A hole the exchange has no bars for
+   * (downtime, a market that closes at night or on weekends) stays a hole and would be asked for again on every
+   * such run, which is why this is opt-in; `data check` lists the holes.
    */
   readonly fillGaps?: boolean;
 };
@@ -165,7 +166,7 @@ export async function fetchBars(store: BarStore, req: FetchRequest, opts: FetchO
     if (info && info.count > 0) {
       // Never re-download what is stored: before the first stored bar, the holes in between, after the last.
       if (from < info.first) ranges.push({ from, to: Math.min(to, info.first) });
-      const holes = req.fillGaps === false ? [] : missingRanges(store, key, Math.max(from, info.first), Math.min(to, info.last + step), step);
+      const holes = req.fillGaps === true ? missingRanges(store, key, Math.max(from, info.first), Math.min(to, info.last + step), step) : [];
       gapsAsked = holes.length;
       ranges.push(...holes);
       const after = Math.max(from, info.last + step);

@@ -170,7 +170,7 @@ describe('data fetch (app function, ccxt binance against a loopback exchange)', 
     }
   });
 
-  it('fills holes between stored bars, asking only for the missing ranges', async () => {
+  it('with fillGaps, fills holes between stored bars, asking only for the missing ranges', async () => {
     const s = await server();
     const store = openBarStore(home());
     try {
@@ -179,16 +179,16 @@ describe('data fetch (app function, ccxt binance against a loopback exchange)', 
       store.delete(KEY, { from: START + 700 * H, to: START + 940 * H });
       store.delete(KEY, { from: START + 2000 * H, to: START + 2001 * H });
       const n = klines(s).length;
-      const again = await fetchBars(store, { ...KEY, since: START }, { apiBaseUrl: s.url, retry: FAST });
+      const again = await fetchBars(store, { ...KEY, since: START, fillGaps: true }, { apiBaseUrl: s.url, retry: FAST });
       expect(again).toMatchObject({
         ranges: [{ from: START + 700 * H, to: START + 940 * H }, { from: START + 2000 * H, to: START + 2001 * H }],
         gapsAsked: 2, stored: 241, inserted: 241,
       });
       expect(klines(s).slice(n).map((q) => Number(q.query.startTime))).toEqual([START + 700 * H, START + 2000 * H]);
       expect(store.contentHash(KEY)).toBe(referenceHash);
-      // Opting out asks only before the first and after the last stored bar.
+      // By default only before the first and after the last stored bar.
       store.delete(KEY, { from: START + 10 * H, to: START + 20 * H });
-      const skipped = await fetchBars(store, { ...KEY, since: START, fillGaps: false }, { apiBaseUrl: s.url, retry: FAST });
+      const skipped = await fetchBars(store, { ...KEY, since: START }, { apiBaseUrl: s.url, retry: FAST });
       expect(skipped).toMatchObject({ ranges: [], gapsAsked: 0, stored: 0 });
     } finally {
       store.close();

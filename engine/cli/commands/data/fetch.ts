@@ -22,9 +22,9 @@ export default defineCommand<FetchArgs>({
     y
       .option('instrument', { type: 'string', demandOption: true, describe: 'instrument id: <ccxt exchange id>:<ccxt symbol>, e.g. binance:BTC/USDT' })
       .option('timeframe', { type: 'string', demandOption: true, describe: 'bar timeframe as a ccxt string: 1m 5m 15m 1h 4h 1d …' })
-      .option('since', { type: 'string', describe: 'first bar open time (ISO-8601 UTC like 2024-01-01, or epoch ms); optional when the series is stored (then: from its first bar, so holes are filled and it resumes after its last bar)' })
+      .option('since', { type: 'string', describe: 'first bar open time (ISO-8601 UTC like 2024-01-01, or epoch ms); optional when the series is stored (resumes after its last bar)' })
       .option('until', { type: 'string', describe: 'end, exclusive, on bar open times (default: up to the last closed bar)' })
-      .option('fill-gaps', { type: 'boolean', default: true, describe: 'also ask the exchange for holes between stored bars (--no-fill-gaps: only before the first and after the last)' })
+      .option('fill-gaps', { type: 'boolean', default: false, describe: 'also ask the exchange for the holes between stored bars (without --since: from the first stored bar); by default only before the first and after the last' })
       .option('force', { type: 'boolean', default: false, describe: 'download the whole range again, also where bars are stored (changed bars are updated and counted)' })
       .option('exchange-url', { type: 'string', describe: 'send every exchange API call to this base URL instead (a local or test exchange), e.g. http://127.0.0.1:8080; config: data.exchangeUrl' })
       .option('max-attempts', { type: 'number', default: 5, describe: 'attempts per request on network errors and rate limits before giving up' })
@@ -61,12 +61,12 @@ export default defineCommand<FetchArgs>({
       else {
         const info = store.info({ instrument: inst.id, timeframe });
         if (!info) throw new UserError(`--since is required: ${inst.id} ${timeframe} is not stored yet`);
-        // From the first stored bar: fills the holes between stored bars, then resumes after the last.
-        since = info.first;
+        // Resume after the last stored bar; with --fill-gaps, from the first so the holes in between are asked for too.
+        since = args['fill-gaps'] === true ? info.first : info.last;
       }
       const summary = await fetchBars(
         store,
-        { instrument: inst.id, timeframe, since, until, force: args.force, fillGaps: args['fill-gaps'] !== false },
+        { instrument: inst.id, timeframe, since, until, force: args.force, fillGaps: args['fill-gaps'] === true },
         {
           apiBaseUrl,
           signal: ac.signal,
