@@ -59,6 +59,16 @@ function missingData(key: SeriesKey, what: string): UserError {
   );
 }
 
+/** The market rules `data fetch` (or a paper/live session) recorded for the instruments of `keys`. */
+export function storedMarketRules(store: BarStore, keys: readonly SeriesKey[]): Record<string, MarketRules> {
+  const out: Record<string, MarketRules> = {};
+  for (const instrument of new Set(keys.map((k) => k.instrument))) {
+    const r = store.marketRules(instrument);
+    if (r) out[instrument] = { amountStep: r.amountStep, priceStep: r.priceStep, minAmount: r.minAmount, minNotional: r.minNotional };
+  }
+  return out;
+}
+
 /** Reads the series a backtest needs from a bar store; every problem is a UserError pointing at the fix. */
 export function loadSeries(store: BarStore, keys: readonly SeriesKey[], range: TimeRange): BacktestSeries[] {
   return keys.map((key) => {
@@ -108,12 +118,7 @@ export async function backtestFromStore(
   const markets: Record<string, MarketRules> = {};
   try {
     data = loadSeries(store, keys, range);
-    if (!spec.market) {
-      for (const instrument of new Set(keys.map((k) => k.instrument))) {
-        const r = store.marketRules(instrument);
-        if (r) markets[instrument] = { amountStep: r.amountStep, priceStep: r.priceStep, minAmount: r.minAmount, minNotional: r.minNotional };
-      }
-    }
+    if (!spec.market) Object.assign(markets, storedMarketRules(store, keys));
     if (intrabarTf) {
       // The finer bars inside the run's range, for every traded instrument.
       const instruments = [...new Set(keys.map((k) => k.instrument))];

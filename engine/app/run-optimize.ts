@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, isoUtc, parseInstrument, parseTime, parseTimeframe } from '../domain/index.js';
-import type { BacktestOutcome } from '../domain/index.js';
+import type { BacktestOutcome, MarketRules } from '../domain/index.js';
 import type { SeriesKey, TimeRange } from '../ports/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
 import type { BacktestSpec } from './backtest-spec.js';
-import { engineVersion, loadSeries, simOptions } from './backtest-from-store.js';
+import { engineVersion, loadSeries, simOptions, storedMarketRules } from './backtest-from-store.js';
 import { loadStrategy, strategyFiles } from './load-strategy.js';
 import { fillAssumptions, requiredSeries, runBacktest, strategyParams, type BacktestSeries } from './run-backtest.js';
 import { parseConstraint } from '../research/constraint.js';
@@ -111,12 +111,17 @@ export async function prepareSearch(spec: OptimizeSpec, home: string): Promise<P
   if (!fs.existsSync(homePaths(home).marketDb)) throw new UserError(`no bars are stored (no database at "${homePaths(home).marketDb}"); import, fetch or synthesise data first (candlekeep data --help)`);
   const store = openBarStore(home, { readonly: true });
   let data: BacktestSeries[];
+  let markets: Record<string, MarketRules> = {};
   try {
-    data = loadSeries(store, requiredSeries(strategy, primary), range);
+    const keys = requiredSeries(strategy, primary);
+    data = loadSeries(store, keys, range);
+    // The same market rules as `candlekeep backtest`: the spec's when given, else the recorded ones.
+    if (!spec.market) markets = storedMarketRules(store, keys);
   } finally {
     store.close();
   }
-  const { params: _p, ...settings } = simOptions(spec);
+  const { params: _p, ...base } = simOptions(spec);
+  const settings = Object.keys(markets).length ? { ...base, markets } : base;
   return { range, strategy, strategyModule: strategyFiles(spec.strategy).module, objective, axes, points, gridSize: c.gridSize, rejectedByConstraint: rejected, settings, data };
 }
 
@@ -154,7 +159,8 @@ export function rankTrials(trials: readonly TrialResult[]): RankedTrial[] {
 export async function runOptimization(spec: OptimizeSpec, opts: RunOptions): Promise<OptimizationResult> {
   const t0 = performance.now();
   const prep = await prepareSearch(spec, opts.home);
-  const runId = researchRunId('opt', spec, prep.data);
+  // Recorded market rules change every trial: they are part of what a resumed run must match.
+  const runId = researchRunId('opt', prep.settings.markets ? { ...spec, marketRules: prep.settings.markets } : spec, prep.data);
   const { OptimizationStore } = await import('../../data/store/optimization-store.js');
   const { homePaths } = await import('../../config/index.js');
   const marketDb = homePaths(opts.home).marketDb;

@@ -92,7 +92,7 @@ export async function runWalkForward(spec: WalkForwardSpec, opts: RunOptions): P
   const prep = await prepareSearch(spec, opts.home);
   const primary = prep.data[0]!.bars;
   const plan = planWindows(primary.openTime, { inSample: windowSize(spec.inSample, '--in-sample'), outOfSample: windowSize(spec.outOfSample, '--out-of-sample'), mode: spec.mode });
-  const runId = researchRunId('wf', spec, prep.data);
+  const runId = researchRunId('wf', prep.settings.markets ? { ...spec, marketRules: prep.settings.markets } : spec, prep.data);
   const { OptimizationStore } = await import('../../data/store/optimization-store.js');
   const { homePaths } = await import('../../config/index.js');
   const marketDb = homePaths(opts.home).marketDb;

@@ -448,6 +448,10 @@ describe('candlekeep data fetch (CLI)', { timeout: 120_000 }, () => {
     expect(withRules.fillAssumptions.marketRules).toBe('binance:BTC/USDT: amount step 0.00001, price step 0.01, min amount 0.00001, min notional 5');
     expect(withRules.trades.length).toBeGreaterThan(5);
     for (const t of withRules.trades) expect(Math.abs(t.size * 1e5 - Math.round(t.size * 1e5))).toBeLessThan(1e-6);
+    // The optimiser's trials round the same way.
+    const { prepareSearch } = await import('../../engine/app/run-optimize.js');
+    const prep = await prepareSearch({ strategy: 'macd-trend', instrument: 'binance:BTC/USDT', timeframe: '1h', grid: ['fast=8,12'], objective: 'sharpe' }, fetched);
+    expect(prep.settings.markets).toEqual({ 'binance:BTC/USDT': { amountStep: 0.00001, priceStep: 0.01, minAmount: 0.00001, minNotional: 5 } });
     // Imported bars know no market: unrestricted sizes, and no rules stated.
     const without = JSON.parse(bt(imported).stdout) as Out;
     expect(without.fillAssumptions.marketRules).toBeUndefined();
