@@ -1,7 +1,8 @@
-import { UserError, timeframeMs, type ClosedTrade, type EpochMs, type MarketRules, type Timeframe } from '../domain/index.js';
+import { UserError, timeframeMs, type ClosedTrade, type EpochMs, type Timeframe } from '../domain/index.js';
 import type { BarStore } from '../ports/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
 import { runBacktest, requiredSeries } from './run-backtest.js';
+import { storedMarketRules } from './backtest-from-store.js';
 import type { SessionRow } from '../../data/store/order-journal.js';
 
 export type TradeDiffRow = {
@@ -70,11 +71,7 @@ export function diffSession(o: {
     return { key, bars };
   });
   // The market rules the session recorded (paper fills rounded with them): the replay rounds the same way.
-  const markets: Record<string, MarketRules> = {};
-  for (const key of keys) {
-    const r = o.store.marketRules(key.instrument);
-    if (r) markets[key.instrument] = { amountStep: r.amountStep, priceStep: r.priceStep, minAmount: r.minAmount, minNotional: r.minNotional };
-  }
+  const markets = storedMarketRules(o.store, keys);
   const bt = runBacktest({ strategy: o.strategy, params, data, cash: o.cash, feeRate: o.feeRate, ...(Object.keys(markets).length ? { markets } : {}) });
   const end = s.lastBar + tf;
   const inPeriod = o.liveTrades.filter((l) => (o.decidedAt?.(l.exitOrderId) ?? l.exitTime) < end);
