@@ -1,6 +1,7 @@
 import {
   UserError,
   isoUtc,
+  lowerBound,
   parseInstrument,
   sliceBarColumns,
   timeframeMs,
@@ -12,7 +13,7 @@ import type { BarStore, SeriesKey } from '../../engine/ports/index.js';
 import { ceilToGrid, floorToGrid } from '../check/grid.js';
 import { ohlcvPageLimit, openExchange, requireMarket, requireTimeframe, type OpenedExchange } from './open-exchange.js';
 import { Aborted, DEFAULT_RETRY, RetriesExhausted, parseRetryAfterMs, withRetry, type RetryPolicy } from './retry.js';
-import { lowerBound, validateOhlcvPage } from './validate-ohlcv.js';
+import { validateOhlcvPage } from './validate-ohlcv.js';
 import { marketRulesFromCcxt } from './market-rules.js';
 
 export type FetchRequest = {

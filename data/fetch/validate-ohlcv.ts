@@ -49,14 +49,3 @@ export function validateOhlcvPage(rows: readonly unknown[], ctx: OhlcvPageContex
   }
   return cols;
 }
-
-/** Index of the first bar with openTime >= t (bars ascending). */
-export function lowerBound(times: Float64Array, t: EpochMs): number {
-  let lo = 0, hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

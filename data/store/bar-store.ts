@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocBarColumns, parseTimeframe, sliceBarColumns, timeframeMs, UserError, type BarColumns, type EpochMs, type InstrumentId, type MarketRules, type Timeframe } from '../../engine/domain/index.js';
+import { allocBarColumns, lowerBound, parseTimeframe, sliceBarColumns, timeframeMs, UserError, type BarColumns, type EpochMs, type InstrumentId, type MarketRules, type Timeframe } from '../../engine/domain/index.js';
 import type { BarStore, SeriesInfo, SeriesKey, StoredMarketRules, TimeRange, UpsertResult } from '../../engine/ports/index.js';
 import { homePaths } from '../../config/home.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
@@ -459,17 +459,6 @@ export function countGaps(t: Float64Array, stepMs: number): { missing: number; g
     }
   }
   return { missing, gaps };
-}
-
-/** First index with a[i] >= x (a ascending). */
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function sameValue(a: number, b: number): boolean {

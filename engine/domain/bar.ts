@@ -80,3 +80,14 @@ export function ohlcViolations(o: number, h: number, l: number, c: number): read
   if (h >= l && h >= o && h >= c && l <= o && l <= c) return NO_VIOLATIONS;
   return OHLC_RULES.filter((r) => r.broken(o, h, l, c));
 }
+
+/** Index of the first bar with openTime >= t in ascending open times (binary search; `times.length` when none). */
+export function lowerBound(times: Float64Array, t: number): number {
+  let lo = 0, hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,5 +1,5 @@
 import { UNRESTRICTED_MARKET } from '../../domain/index.js';
-import { timeframeMs } from '../../domain/index.js';
+import { lowerBound, timeframeMs } from '../../domain/index.js';
 import type { Bar, BarColumns, EpochMs, InstrumentId, MarketRules, Timeframe } from '../../domain/index.js';
 import type { Broker, BrokerSink, Fill, Order, OrderChanges, OrderRole, OrderSpec, OrderStatus, Side, Trail } from '../../ports/index.js';
 import { Ledger, PositionState, belowMinimum, makeOrder, roundAmount, unitsFor, roundPrice } from '../../core/index.js';
@@ -477,13 +477,7 @@ function firstLegOnFinerBars(
 ): Candidate | undefined {
   const t = finer.bars;
   const end = bar.openTime + timeframeMs(bar.timeframe);
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t.openTime[mid]! < bar.openTime) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(t.openTime, bar.openTime);
   for (let i = lo; i < t.length && t.openTime[i]! < end; i++) {
     const fine: Bar = { instrument: bar.instrument, timeframe: finer.timeframe, openTime: t.openTime[i]!, open: t.open[i]!, high: t.high[i]!, low: t.low[i]!, close: t.close[i]!, volume: t.volume[i]! };
     const hits: Candidate[] = [];
