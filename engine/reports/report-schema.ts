@@ -1,4 +1,4 @@
-import type { ClosedTrade, DataSlice, EpochMs } from '../domain/index.js';
+import type { BacktestOutcome, ClosedTrade, DataSlice, EpochMs } from '../domain/index.js';
 import type { Metrics } from './metrics.js';
 
 /** Identifies the layout of report.json. Bump to v2 on any breaking change. */
@@ -58,15 +58,8 @@ export type Report = {
   };
   readonly partial: null | { readonly reason: string; readonly at: EpochMs };
   readonly metrics: Metrics;
-  readonly counters: {
-    readonly ordersSubmitted: number;
-    readonly fills: number;
-    readonly rejectedOrders: number;
-    readonly ambiguousFills: number;
-    /** Ambiguous bars decided by finer bars (only in runs given finer bars). */
-    readonly resolvedIntrabarFills?: number;
-    readonly feesPaid: number;
-  };
+  /** The run's order counters, as the engine reports them (BacktestOutcome). */
+  readonly counters: BacktestOutcome['counters'];
   readonly openPositions: readonly { readonly instrument: string; readonly size: number; readonly entryPrice: number; readonly entryTime: EpochMs }[];
   readonly trades: readonly ReportTrade[];
   readonly equity: {
