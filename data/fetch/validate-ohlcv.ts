@@ -1,4 +1,4 @@
-import { UserError, allocBarColumns, isoUtc, ohlcViolations, type BarColumns, type EpochMs, type Timeframe } from '../../engine/domain/index.js';
+import { UserError, allocBarColumns, isoUtc, ohlcViolations, type BarColumns, type Timeframe } from '../../engine/domain/index.js';
 import { isOnGrid } from '../check/grid.js';
 
 export type OhlcvPageContext = {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { UserError, isoUtc, timeframeMs } from '../domain/index.js';
-import type { BacktestOutcome, BarColumns, DataSlice, MarketRules } from '../domain/index.js';
+import type { BacktestOutcome, BarColumns, DataSlice } from '../domain/index.js';
 import type { SeriesKey } from '../ports/index.js';
 import { resolveParams, type AnyStrategy, type ParamValue } from '../api/index.js';
 import { ColumnsHistory, Kernel, SimClock, StrategyError, driveBacktest, type LogEntry, type OrderIdSource } from '../core/index.js';
-import { SimBroker, type FinerBars, type IntrabarRule, type Slippage } from '../brokers/sim/index.js';
+import { SimBroker, type FinerBars, type SimBrokerOptions } from '../brokers/sim/index.js';
 
 /** One series of bars handed to a backtest (in memory; no store needed). */
 export type BacktestSeries = {
@@ -26,14 +26,6 @@ export type BacktestOptions = {
   readonly feeRate?: number;
   readonly makerFeeRate?: number;
   readonly takerFeeRate?: number;
-  readonly fixedFee?: number;
-  readonly slippage?: Slippage;
-  readonly volumeCap?: number;
-  readonly maxLeverage?: number;
-  readonly allowShort?: boolean;
-  readonly intrabar?: IntrabarRule;
-  readonly markets?: Readonly<Record<string, MarketRules>>;
-  readonly defaultMarket?: MarketRules;
   /**
    * Finer bars of traded instruments (e.g. 1m under a 1h run): they decide bars where a stop-loss and a
    * take-profit both traded (see SimBroker). Each must be finer than every series of its instrument.
@@ -41,7 +33,18 @@ export type BacktestOptions = {
   readonly finer?: readonly BacktestSeries[];
   readonly orderIds?: OrderIdSource;
   readonly log?: (e: LogEntry) => void;
-};
+} & Pick<SimBrokerOptions, SimRuleKey>;
+
+/** The simulator's options a backtest passes through as given (the fees are resolved here). */
+const SIM_RULES = ['fixedFee', 'slippage', 'volumeCap', 'maxLeverage', 'allowShort', 'intrabar', 'markets', 'defaultMarket'] as const satisfies readonly (keyof SimBrokerOptions)[];
+type SimRuleKey = (typeof SIM_RULES)[number];
+
+/** The keys of `o` among `keys` whose value is defined (optional properties stay absent, not undefined). */
+function definedOnly<T extends object, K extends keyof T>(o: T, keys: readonly K[]): { [P in K]?: Exclude<T[P], undefined> } {
+  const out: { [P in K]?: Exclude<T[P], undefined> } = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k] as Exclude<T[K], undefined>;
+  return out;
+}
 
 /** The series a strategy needs for a primary series: primary first, then its subscriptions, without duplicates. */
 export function requiredSeries(strategy: AnyStrategy, primary: SeriesKey): SeriesKey[] {
@@ -142,14 +145,7 @@ export function runBacktest(o: BacktestOptions): BacktestOutcome {
     cash,
     makerFeeRate: o.makerFeeRate ?? feeRate,
     takerFeeRate: o.takerFeeRate ?? feeRate,
-    ...(o.fixedFee !== undefined ? { fixedFee: o.fixedFee } : {}),
-    ...(o.slippage !== undefined ? { slippage: o.slippage } : {}),
-    ...(o.volumeCap !== undefined ? { volumeCap: o.volumeCap } : {}),
-    ...(o.maxLeverage !== undefined ? { maxLeverage: o.maxLeverage } : {}),
-    ...(o.allowShort !== undefined ? { allowShort: o.allowShort } : {}),
-    ...(o.intrabar !== undefined ? { intrabar: o.intrabar } : {}),
-    ...(o.markets !== undefined ? { markets: o.markets } : {}),
-    ...(o.defaultMarket !== undefined ? { defaultMarket: o.defaultMarket } : {}),
+    ...definedOnly(o, SIM_RULES),
     ...(finer ? { finer } : {}),
   });
   const kernel = new Kernel({
