@@ -37,3 +37,41 @@ for (const file of ['zod.js', 'yargs.js']) {
   });
   fs.rmSync(`${target}.map`, { force: true });
 }
+
+/**
+ * The CLI as a few files: dist/engine/cli/bundle/main.js plus one chunk per lazily imported part (code
+ * splitting keeps `await import()` lazy, and with it the packages those parts load). bin/candlekeep.js loads
+ * it when it is at least as new as dist/engine/cli/main.js. Node's ESM loader resolves, reads and links
+ * ~100 modules one by one at every start; a few files save most of that. Packages stay external
+ * (node_modules). Kept external as separate files, loaded by path:
+ * - engine/api and engine/domain: strategy files import engine/api by path, so the strategy API, the
+ *   indicator classes and UserError must be the very same module instances the CLI uses;
+ * - engine/research/sweep.js: it locates its worker file next to itself (import.meta.url).
+ * Dynamic imports inside the CLI stay lazy (evaluated on first use).
+ */
+const distDir = path.join(root, 'dist');
+const cliDir = path.join(distDir, 'engine/cli');
+const bundleDir = path.join(cliDir, 'bundle');
+const keepExternal = (abs) =>
+  abs.startsWith(path.join(distDir, 'engine/api') + path.sep) ||
+  abs.startsWith(path.join(distDir, 'engine/domain') + path.sep) ||
+  abs === path.join(distDir, 'engine/research/sweep.js');
+const externalEngineModules = {
+  name: 'external-engine-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const abs = path.resolve(args.resolveDir, args.path);
+      if (!keepExternal(abs)) return undefined;
+      const rel = path.relative(bundleDir, abs).split(path.sep).join('/');
+      return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+    });
+  },
+};
+fs.rmSync(bundleDir, { recursive: true, force: true });
+fs.rmSync(path.join(cliDir, 'main.bundle.js'), { force: true });
+await build({
+  entryPoints: [path.join(cliDir, 'main.js')],
+  bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external',
+  outdir: bundleDir, chunkNames: 'chunk-[hash]', allowOverwrite: true, logLevel: 'error', legalComments: 'inline',
+  plugins: [externalEngineModules],
+});

@@ -16,8 +16,10 @@ export type StoredBacktestResult = {
   readonly runId: string;
   readonly dir: string;
   readonly reportHtml: string | null;
-  /** report.json's exact bytes. */
+  /** report.json as text. */
   readonly json: string;
+  /** report.json's exact bytes (what `backtest --json` prints). */
+  readonly jsonBytes: Buffer;
   /** The terminal summary. */
   readonly summary: string;
 };
@@ -140,6 +142,11 @@ export async function backtestFromStore(
     { resultsDir: opts.resultsDir, marketDb, ...(opts.html === false ? { html: false } : {}) },
   );
   const summary = renderSummary(written.report, written.reportHtml ? { path: written.reportHtml } : {});
-  return { outcome, strategy, runId: written.runId, dir: written.dir, reportHtml: written.reportHtml, json: written.json, summary };
+  return {
+    outcome, strategy, runId: written.runId, dir: written.dir, reportHtml: written.reportHtml, jsonBytes: written.jsonBytes, summary,
+    get json(): string {
+      return written.json;
+    },
+  };
 }
 

@@ -24,8 +24,10 @@ export type WrittenRun = {
   readonly tradesCsv: string;
   readonly reportHtml: string | null;
   readonly report: Report;
-  /** The exact bytes of report.json (what `backtest --json` prints). */
+  /** report.json as text (what `backtest --json` prints). */
   readonly json: string;
+  /** The exact bytes of report.json. */
+  readonly jsonBytes: Buffer;
 };
 
 /** Metrics copied into the run index for `report list` (the full set stays in report.json). */
@@ -74,6 +76,7 @@ export function writeRunArtifacts(input: ReportInput, opts: WriteRunOptions): Wr
     tradesCsv: path.join(dir, 'trades.csv'),
     reportHtml: html ? path.join(dir, 'report.html') : null,
     report,
+    jsonBytes: built.jsonBytes,
     get json(): string {
       return built.json;
     },

@@ -112,7 +112,7 @@ export default defineCommand<BacktestArgs>({
       // The strategy's ctx.log, one line per entry on stderr (stdout stays the report).
       log: (e) => warn(`${isoUtc(e.time)} ${e.level} ${e.msg}${e.fields ? ' ' + JSON.stringify(e.fields) : ''}`),
     });
-    if (args.json) process.stdout.write(r.json.endsWith('\n') ? r.json : r.json + '\n');
+    if (args.json) process.stdout.write(r.jsonBytes.at(-1) === 0x0a ? r.jsonBytes : Buffer.concat([r.jsonBytes, Buffer.from('\n')]));
     else printLine(r.summary);
     if (r.outcome.stoppedEarly) {
       if (!args.json) warn(`results written to ${r.dir} are PARTIAL`);
