@@ -193,11 +193,11 @@ export class SqliteBarStore implements BarStore {
     );
   }
 
-  read(key: SeriesKey, range: TimeRange = {}): BarColumns {
+  read(key: SeriesKey, range: TimeRange = {}, opts: { readonly shared?: boolean } = {}): BarColumns {
     return this.guard(() => {
       const row = this.st.series.get(key.instrument, key.timeframe);
-      if (!row) return allocBarColumns(0);
-      return this.readRows(row, range);
+      if (!row) return allocBarColumns(0, opts);
+      return this.readRows(row, range, opts);
     });
   }
 
@@ -297,10 +297,10 @@ export class SqliteBarStore implements BarStore {
     return { pages, pageSize, bytes: pages * pageSize };
   }
 
-  private readRows(row: SeriesRow, range: TimeRange): BarColumns {
+  private readRows(row: SeriesRow, range: TimeRange, opts: { readonly shared?: boolean } = {}): BarColumns {
     const from = range.from ?? MIN_T;
     const to = range.to ?? MAX_T;
-    if (from >= to) return allocBarColumns(0);
+    if (from >= to) return allocBarColumns(0, opts);
     const step = timeframeMs(row.timeframe as Timeframe);
     const span = CHUNK_BARS * step;
     const rows = this.st.chunks.all(row.id, Math.floor(from / span) * span, to);
@@ -331,7 +331,7 @@ export class SqliteBarStore implements BarStore {
       }
     }
     // Pass 2: one memcpy per column per chunk into one buffer.
-    const out = allocBarColumns(total);
+    const out = allocBarColumns(total, opts);
     const cols = [out.open, out.high, out.low, out.close, out.volume];
     let at = 0;
     for (const { f, n, regular, firstT, lo, hi } of parts) {

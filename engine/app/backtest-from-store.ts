@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, isoUtc, parseInstrument, parseTime, parseTimeframe } from '../domain/index.js';
 import type { JsonObject } from '../reports/index.js';
+import type { ReportHelper } from '../reports/report-helper.js';
 import type { BacktestOutcome, MarketRules } from '../domain/index.js';
 import type { BarStore, SeriesKey, TimeRange } from '../ports/index.js';
 import type { AnyStrategy } from '../api/index.js';
@@ -72,11 +73,11 @@ export function storedMarketRules(store: BarStore, keys: readonly SeriesKey[]): 
 }
 
 /** Reads the series a backtest needs from a bar store; every problem is a UserError pointing at the fix. */
-export function loadSeries(store: BarStore, keys: readonly SeriesKey[], range: TimeRange): BacktestSeries[] {
+export function loadSeries(store: BarStore, keys: readonly SeriesKey[], range: TimeRange, opts: { readonly shared?: boolean } = {}): BacktestSeries[] {
   return keys.map((key) => {
     const info = store.info(key);
     if (!info || info.count === 0) throw missingData(key, 'no bars are stored');
-    const bars = store.read(key, range);
+    const bars = store.read(key, range, opts);
     if (bars.length === 0) {
       const span = `${range.from !== undefined ? isoUtc(range.from) : '…'} .. ${range.to !== undefined ? isoUtc(range.to) : '…'}`;
       throw new UserError(`no ${key.instrument} ${key.timeframe} bars in ${span}; the store holds ${isoUtc(info.first)} .. ${isoUtc(info.last)} (${info.count} bars)`);
@@ -104,12 +105,36 @@ export async function backtestFromStore(
   // The store, config and report modules load side by side with the strategy (fewer idle waits at start-up).
   const modules = Promise.all([import('../../data/store/bar-store.js'), import('../../config/index.js'), import('../reports/index.js')]);
   modules.catch(() => {}); // awaited below; a failure before that point must not surface as unhandled
+  // A second thread for the report's bar-only parts and report.html (engine/reports/report-helper.ts).
+  const { ReportHelper } = await import('../reports/report-helper.js');
+  const helper = ReportHelper.start(path.join(PACKAGE_ROOT, 'dist/engine/reports/report-worker.js'));
+  try {
+    return await runFromStore(spec, opts, { timeframe, from, to, intrabarTf, modules, helper });
+  } finally {
+    void helper.close();
+  }
+}
+
+type Prepared = {
+  readonly timeframe: SeriesKey['timeframe'];
+  readonly from: number | undefined;
+  readonly to: number | undefined;
+  readonly intrabarTf: SeriesKey['timeframe'] | undefined;
+  readonly modules: Promise<[typeof import('../../data/store/bar-store.js'), typeof import('../../config/index.js'), typeof import('../reports/index.js')]>;
+  readonly helper: ReportHelper;
+};
+
+async function runFromStore(
+  spec: BacktestSpec,
+  opts: { home: string; resultsDir: string; html?: boolean; log?: (e: LogEntry) => void },
+  { timeframe, from, to, intrabarTf, modules, helper }: Prepared,
+): Promise<StoredBacktestResult> {
   const strategy = await loadStrategy(spec.strategy);
   strategyParams(strategy, spec.params ?? {}); // bad params fail before any data is read
   const primary: SeriesKey = { instrument: spec.instrument, timeframe };
   const keys = requiredSeries(strategy, primary);
   const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-  const [{ openBarStore }, { homePaths }, { writeRunArtifacts, renderSummary }] = await modules;
+  const [{ openBarStore }, { homePaths }, { writeRunArtifactsWith, renderSummary }] = await modules;
   const marketDb = homePaths(opts.home).marketDb;
   if (!fs.existsSync(marketDb)) throw missingData(primary, `no bars are stored (no database at "${marketDb}")`);
   // Read-write so the store can cache the series hash it computes on first use.
@@ -119,7 +144,9 @@ export async function backtestFromStore(
   // Market rules: the spec's (flags) when given, else each instrument's as recorded by `data fetch`.
   const markets: Record<string, MarketRules> = {};
   try {
-    data = loadSeries(store, keys, range);
+    // The primary series in shared memory: the report helper thread reads it without a copy.
+    data = [...loadSeries(store, keys.slice(0, 1), range, { shared: true }), ...loadSeries(store, keys.slice(1), range)];
+    helper.prepare(data[0]!.bars);
     if (!spec.market) Object.assign(markets, storedMarketRules(store, keys));
     if (intrabarTf) {
       // The finer bars inside the run's range, for every traded instrument.
@@ -131,8 +158,11 @@ export async function backtestFromStore(
   }
   const sim = { ...simOptions(spec), ...(Object.keys(markets).length ? { markets } : {}) };
   const outcome = runBacktest({ strategy, data, ...sim, ...(finer.length ? { finer } : {}), ...(opts.log ? { log: opts.log } : {}) });
-  const written = writeRunArtifacts(
+  const marketReturns = await helper.marketReturns(data[0]!.bars.close);
+  const written = await writeRunArtifactsWith(
+    helper,
     {
+      ...(marketReturns ? { marketReturns } : {}),
       outcome,
       spec: JSON.parse(JSON.stringify(spec)) as JsonObject,
       engineVersion: engineVersion(),

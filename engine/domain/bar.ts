@@ -27,9 +27,9 @@ export type BarColumns = {
   readonly volume: Float64Array;
 };
 
-export function allocBarColumns(n: number): BarColumns {
-  // One buffer, six views: cheap to transfer or share with worker threads.
-  const buf = new Float64Array(n * 6);
+export function allocBarColumns(n: number, opts: { readonly shared?: boolean } = {}): BarColumns {
+  // One buffer, six views: cheap to transfer or share with worker threads (shared: a SharedArrayBuffer).
+  const buf = new Float64Array(opts.shared ? new SharedArrayBuffer(n * 48) : new ArrayBuffer(n * 48));
   return {
     length: n,
     openTime: buf.subarray(0, n),

@@ -33,12 +33,13 @@ export type UpsertResult = { readonly inserted: number; readonly updated: number
  * The bar store. Contract:
  * - upsert is idempotent and atomic: re-writing the same bars changes nothing; a changed bar is updated
  *   and counted; a failure leaves the store exactly as before.
- * - read returns bars ascending by openTime, no duplicates, in columnar typed arrays.
+ * - read returns bars ascending by openTime, no duplicates, in columnar typed arrays (in one
+ *   SharedArrayBuffer with `shared: true`, to hand to worker threads without a copy).
  * - contentHash = sha256 over, per bar in order, 6 little-endian float64 (openTime, o, h, l, c, v).
  */
 export interface BarStore {
   upsert(key: SeriesKey, bars: BarColumns, meta: { source: string; synthetic?: boolean }): UpsertResult;
-  read(key: SeriesKey, range?: TimeRange): BarColumns;
+  read(key: SeriesKey, range?: TimeRange, opts?: { readonly shared?: boolean }): BarColumns;
   info(key: SeriesKey): SeriesInfo | undefined;
   list(): SeriesInfo[];
   /** Deletes bars in range (all when omitted); returns how many were removed. */

@@ -63,6 +63,19 @@ describe('SqliteBarStore', () => {
     expect(store.contentHash(KEY)).toBe(hashBars(c));
   });
 
+  it('reads into shared memory on request, with the same bars', () => {
+    const c = bars(range(0, CHUNK_BARS + 100).filter((i) => i % 7 !== 3));
+    store.upsert(KEY, c, { source: 'test' });
+    const from = T0 + 50 * M, to = T0 + (CHUNK_BARS + 20) * M;
+    const plain = store.read(KEY, { from, to });
+    const shared = store.read(KEY, { from, to }, { shared: true });
+    expect(shared.close.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(plain.close.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.length).toBe(plain.length);
+    for (const k of ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const) expect([...shared[k]]).toEqual([...plain[k]]);
+    expect(store.read({ ...KEY, instrument: 'x:NONE/USD' }, {}, { shared: true }).length).toBe(0);
+  });
+
   it('writes off-grid bars as given (the store keeps what it is handed; import validates the grid)', () => {
     const c = bars([0, 1, 2]);
     c.openTime[1] = T0 + 90_000;
