@@ -3,7 +3,7 @@ import { UserError, isoUtc, timeframeMs } from '../domain/index.js';
 import type { BacktestOutcome, BarColumns, DataSlice } from '../domain/index.js';
 import type { SeriesKey } from '../ports/index.js';
 import { resolveParams, type AnyStrategy, type ParamValue } from '../api/index.js';
-import { ColumnsHistory, Kernel, SimClock, StrategyError, driveBacktest, type LogEntry, type OrderIdSource } from '../core/index.js';
+import { ColumnsHistory, Kernel, SimClock, StrategyError, driveBacktest, type IndicatorCache, type LogEntry, type OrderIdSource } from '../core/index.js';
 import { SimBroker, type FinerBars, type SimBrokerOptions } from '../brokers/sim/index.js';
 
 /** One series of bars handed to a backtest (in memory; no store needed). */
@@ -33,6 +33,11 @@ export type BacktestOptions = {
   readonly finer?: readonly BacktestSeries[];
   readonly orderIds?: OrderIdSource;
   readonly log?: (e: LogEntry) => void;
+  /**
+   * Indicator outputs shared between backtests over the same bars (a sweep's trials): shareable indicators
+   * are computed once and replayed. Same results as without (bit for bit), less work per trial.
+   */
+  readonly indicatorCache?: IndicatorCache;
 } & Pick<SimBrokerOptions, SimRuleKey>;
 
 /** The simulator's options a backtest passes through as given (the fees are resolved here). */
@@ -151,12 +156,13 @@ export function runBacktest(o: BacktestOptions): BacktestOutcome {
   const kernel = new Kernel({
     strategy,
     params,
-    series: series.map((s) => ({ key: s.key, history: new ColumnsHistory(s.bars, s.key.instrument, s.key.timeframe) })),
+    series: series.map((s) => ({ key: s.key, history: new ColumnsHistory(s.bars, s.key.instrument, s.key.timeframe), bars: s.bars })),
     broker,
     clock,
     cash,
     ...(o.orderIds ? { orderIds: o.orderIds } : {}),
     ...(o.log ? { log: o.log } : {}),
+    ...(o.indicatorCache ? { indicatorCache: o.indicatorCache } : {}),
   });
   const r = driveBacktest(kernel, clock, series.map((s) => ({ key: s.key, cols: s.bars })));
   let stoppedEarly: BacktestOutcome['stoppedEarly'];

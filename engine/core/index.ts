@@ -8,3 +8,4 @@ export * from './order-validation.js';
 export * from './market-rounding.js';
 export * from './sizing.js';
 export * from './backtest-driver.js';
+export * from './indicator-cache.js';

@@ -1,10 +1,11 @@
 import { UserError, isoUtc, timeframeMs } from '../domain/index.js';
-import type { Bar, EpochMs, InstrumentId, Timeframe } from '../domain/index.js';
+import type { Bar, BarColumns, EpochMs, InstrumentId, Timeframe } from '../domain/index.js';
 import type { Broker, BrokerSink, Clock, Fill, Order, OrderChanges, OrderSpec, OrderUpdate, SeriesKey } from '../ports/index.js';
 import type { AnyStrategy, Context, LogFields, PositionView, SeriesRef, StrategyLog } from '../api/strategy.js';
 import type { Indicator } from '../api/indicator.js';
 import type { ParamDecls, ParamValue } from '../api/params.js';
 import type { BarHistory } from './bar-history.js';
+import { ReplayedIndicator, type IndicatorCache, type ReplayableIndicator } from './indicator-cache.js';
 import { Ledger, type PositionState } from './ledger.js';
 import { sequentialOrderIds, type OrderIdSource } from './order-ids.js';
 import { makeOrder, validateOrderSpec } from './order-validation.js';
@@ -16,7 +17,12 @@ export type KernelEvent =
 
 export type LogEntry = { readonly time: EpochMs; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly msg: string; readonly fields?: LogFields };
 
-export type KernelSeries = { readonly key: SeriesKey; readonly history: BarHistory };
+export type KernelSeries = {
+  readonly key: SeriesKey;
+  readonly history: BarHistory;
+  /** All bars the driver will feed, in order (backtests): lets indicatorCache share indicator outputs. */
+  readonly bars?: BarColumns;
+};
 
 export type KernelOptions = {
   readonly strategy: AnyStrategy;
@@ -29,6 +35,8 @@ export type KernelOptions = {
   readonly cash: number;
   readonly orderIds?: OrderIdSource;
   readonly log?: (e: LogEntry) => void;
+  /** Shared indicator outputs (parameter sweeps): indicators it holds are replayed, not recomputed. */
+  readonly indicatorCache?: IndicatorCache;
 };
 
 export type KernelCounters = {
@@ -248,7 +256,9 @@ export class Kernel implements BrokerSink {
   // ---- used by the context
 
   /** @internal */ registerIndicator(ind: Indicator, series: number): void {
-    this.series[series]!.indicators.push(ind);
+    const bars = this.opts.series[series]?.bars;
+    const col = bars && this.opts.indicatorCache ? this.opts.indicatorCache.column(bars, ind) : undefined;
+    this.series[series]!.indicators.push(col ? new ReplayedIndicator(ind as ReplayableIndicator, col) : ind);
     this.allIndicators.push(ind);
   }
   /** @internal */ seriesState(i: number): SeriesState | undefined {

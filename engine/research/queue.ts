@@ -1,3 +1,4 @@
+import { IndicatorCache } from '../core/indicator-cache.js';
 import { UserError } from '../domain/index.js';
 import type { ObjectiveId } from './objective.js';
 import type { ParamSet, TrialResult, TrialSettings } from './trial.js';
@@ -108,6 +109,8 @@ export async function runQueueWorker(o: { url: string; concurrency: number; reso
   const { evaluateTrial } = await import('./trial.js');
   const connection = parseRedisUrl(o.url);
   const cache = new Map<string, { key: { instrument: string; timeframe: string }; bars: import('../domain/index.js').BarColumns; hash: string; synthetic: boolean }>();
+  // Indicator outputs shared by this worker's trials over the same (cached) bars; bounded (IndicatorCache).
+  const indicators = new IndicatorCache();
   const worker = new Worker<QueueJob, TrialResult[]>(QUEUE_NAME, async (job) => {
     const j = job.data;
     const strategy = await o.resources.loadStrategy(j.strategy);
@@ -122,7 +125,7 @@ export async function runQueueWorker(o: { url: string; concurrency: number; reso
       }
       return { key: d.key as never, bars: d.bars, hash: d.hash, synthetic: d.synthetic };
     });
-    const out = j.items.map((it) => evaluateTrial(strategy, data, j.settings, j.objective, it.index, it.params));
+    const out = j.items.map((it) => evaluateTrial(strategy, data, j.settings, j.objective, it.index, it.params, indicators));
     o.onJob?.(j, out.length);
     return out;
   }, { connection, concurrency: o.concurrency });

@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { AnyStrategy } from '../api/index.js';
+import { IndicatorCache } from '../core/indicator-cache.js';
 import type { BacktestSeries } from '../app/run-backtest.js';
 import type { ObjectiveId } from './objective.js';
 import { sharedColumns, type SharedSeries } from './shared-bars.js';
@@ -23,6 +24,9 @@ const strategies = new Map<string, AnyStrategy>();
 // series ids (not object identity) tell whether the views can be reused.
 let cachedIds = '';
 let cachedData: BacktestSeries[] = [];
+// Indicator outputs shared by this thread's trials over the same bars (keyed by the bars' identity, so a new
+// sweep's bars start afresh and the old columns go with the old views).
+let indicators = new IndicatorCache();
 
 export async function loadStrategyModule(file: string): Promise<AnyStrategy> {
   let s = strategies.get(file);
@@ -39,6 +43,7 @@ function seriesData(series: readonly SharedSeries[]): BacktestSeries[] {
   const ids = series.map((s) => s.id).join('\n');
   if (ids !== cachedIds) {
     cachedIds = ids;
+    indicators = new IndicatorCache();
     cachedData = series.map((s) => ({
       key: s.key, bars: sharedColumns(s), ...(s.hash ? { hash: s.hash } : {}), ...(s.synthetic !== undefined ? { synthetic: s.synthetic } : {}),
     }));
@@ -49,5 +54,5 @@ function seriesData(series: readonly SharedSeries[]): BacktestSeries[] {
 export default async function run(task: SweepTask): Promise<TrialResult[]> {
   const strategy = await loadStrategyModule(task.strategyModule);
   const data = seriesData(task.series);
-  return task.items.map((it) => evaluateTrial(strategy, data, task.settings, task.objective, it.index, it.params));
+  return task.items.map((it) => evaluateTrial(strategy, data, task.settings, task.objective, it.index, it.params, indicators));
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../domain/index.js';
+import type { IndicatorCache } from '../core/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
 import { runBacktest, type BacktestOptions, type BacktestSeries } from '../app/run-backtest.js';
 import { computeCoreMetrics, type CoreMetrics } from '../reports/metrics.js';
@@ -7,7 +8,7 @@ import { objectiveValue, type ObjectiveId } from './objective.js';
 export type ParamSet = Readonly<Record<string, ParamValue>>;
 
 /** Backtest settings shared by every trial of a sweep (plain data: crosses worker boundaries). */
-export type TrialSettings = Omit<BacktestOptions, 'strategy' | 'params' | 'data' | 'log' | 'orderIds'>;
+export type TrialSettings = Omit<BacktestOptions, 'strategy' | 'params' | 'data' | 'log' | 'orderIds' | 'indicatorCache'>;
 
 /** The metrics kept per trial (a compact, JSON-friendly subset). */
 export const TRIAL_METRICS = [
@@ -30,12 +31,16 @@ export type TrialResult = {
 /** Number of equity samples per trial used for the overfitting statistics. */
 export const RETURN_SAMPLES = 513;
 
-/** Runs one parameter set through the real engine (runBacktest) and reduces it to a TrialResult. */
+/**
+ * Runs one parameter set through the real engine (runBacktest) and reduces it to a TrialResult.
+ * `cache`: indicator outputs shared with the other trials over the same bars (same results, less work).
+ */
 export function evaluateTrial(
   strategy: AnyStrategy, data: readonly BacktestSeries[], settings: TrialSettings, objective: ObjectiveId, index: number, params: ParamSet,
+  cache?: IndicatorCache,
 ): TrialResult {
   try {
-    const outcome = runBacktest({ ...settings, strategy, params, data });
+    const outcome = runBacktest({ ...settings, strategy, params, data, ...(cache ? { indicatorCache: cache } : {}) });
     if (outcome.stoppedEarly) return { index, params, objective: null, metrics: null, returns: [], error: outcome.stoppedEarly.reason };
     // Trials keep a few figures: the core metrics (one pass over the curve) give them exactly as a full report would.
     const m = computeCoreMetrics(outcome);

@@ -97,6 +97,23 @@ export abstract class BaseIndicator implements Indicator {
   abstract next(open: number, high: number, low: number, close: number, volume: number): number;
   abstract reset(): void;
 
+  /**
+   * Set by kernels whose output is a function of their name (which states every argument) and the bars
+   * alone: two instances of the same class with the same replayKey, fed the same bars, give the same values
+   * bar by bar. A parameter sweep then computes such an indicator once per series and replays its values in
+   * every trial (engine/core/indicator-cache.ts). Undefined (the default): never shared.
+   */
+  get replayKey(): string | undefined {
+    return undefined;
+  }
+
+  /** @internal The engine replays a shared column: `v` becomes the output of the next bar, exactly as if next() had computed it. */
+  replay(v: number): void {
+    this.bars++;
+    this.prev = this.value;
+    this.value = v;
+  }
+
   protected emit(v: number): number {
     this.prev = this.value;
     this.value = v;

@@ -7,6 +7,10 @@ import { WindowMax, WindowMin } from './rolling.js';
  * sign × value, so the highest (sign 1) and the lowest (sign −1) share one implementation.
  */
 abstract class WindowExtreme extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly win: WindowMax;
   private readonly src: number;
   constructor(fn: 'highest' | 'lowest', readonly period: number, source: PriceSource, defaultSource: PriceSource, private readonly sign: 1 | -1) {

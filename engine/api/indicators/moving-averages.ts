@@ -8,6 +8,10 @@ import { CompensatedSum, EmaKernel, RollingWindow } from './rolling.js';
  * The same compensated rolling sum as RollingWindow, written out inline: this is the hottest kernel.
  */
 export class Sma extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly buf: Float64Array;
   private readonly src: number;
   private readonly recomputeEvery: number;
@@ -101,6 +105,10 @@ export class Sma extends BaseIndicator {
  * `period` values, so the first value (bar `period`) equals the SMA and every later one matches TA-Lib.
  */
 export class Ema extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly kernel: EmaKernel;
   private readonly src: number;
   constructor(readonly period: number, source: PriceSource = 'close') {
@@ -126,6 +134,10 @@ export class Ema extends BaseIndicator {
  * recomputed exactly once per window to bound rounding drift.
  */
 export class Wma extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly win: RollingWindow;
   private readonly src: number;
   private readonly divider: number;

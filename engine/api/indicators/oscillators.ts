@@ -59,6 +59,10 @@ export class Stochastic extends BaseIndicator implements MultiOutput {
  * bars, in [−100, 0]; 0 on a flat window (technicalindicators gives NaN there).
  */
 export class WilliamsR extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly hi: WindowMax;
   private readonly lo: WindowMin;
   constructor(readonly period: number) {
@@ -88,6 +92,10 @@ export class WilliamsR extends BaseIndicator {
  * Cost O(period) per bar: the mean absolute deviation around a moving mean has no exact O(1) update.
  */
 export class Cci extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly buf: Float64Array;
   constructor(readonly period: number) {
     requirePeriod('cci', 'period', period, 2);
@@ -126,6 +134,10 @@ export class Cci extends BaseIndicator {
  * First value on bar period + 1.
  */
 export class Roc extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly win: Float64Array;
   private readonly src: number;
   constructor(readonly period: number, source: PriceSource = 'close') {

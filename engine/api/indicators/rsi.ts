@@ -10,6 +10,10 @@ import { BaseIndicator, label, pick, requirePeriod, requireSource } from './base
  * sub-cent assets; we test for exactly zero. Identical on the golden data.
  */
 export class Rsi extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly src: number;
   private prevX = NaN;
   private gain = 0;

@@ -79,6 +79,10 @@ class RollingVariance {
  * flattens low-priced assets (ETH/BTC); we return 0 only for an exactly flat window.
  */
 export class StdDev extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly rv: RollingVariance;
   private readonly src: number;
   constructor(readonly period: number, source: PriceSource = 'close') {
@@ -145,6 +149,10 @@ export class Bollinger extends BaseIndicator implements MultiOutput {
  * then Wilder smoothing atr = (atr·(period − 1) + tr) / period. ATR(1) is the true range.
  */
 export class Atr extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private prevClose = NaN;
   private atr = NaN;
   private trSum = 0;

@@ -9,6 +9,10 @@ import { RollingWindow } from './rolling.js';
  * we test for exactly 0 so tiny-volume markets still get a value).
  */
 export class Mfi extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private readonly pos: RollingWindow;
   private readonly neg: RollingWindow;
   private prevTp = NaN;
@@ -53,6 +57,10 @@ export class Mfi extends BaseIndicator {
  * TA-Lib, so the two agree to the last bit.
  */
 export class Obv extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private obv = 0;
   private prevClose = NaN;
   constructor() {
@@ -77,6 +85,10 @@ export class Obv extends BaseIndicator {
  * each bar; a bar with high == low adds nothing (technicalindicators adds the whole volume).
  */
 export class Ad extends BaseIndicator {
+  /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
+  override get replayKey(): string {
+    return this.name;
+  }
   private ad = 0;
   constructor() {
     super('ad', 1);
