@@ -59,36 +59,3 @@ export class IndicatorCache {
     return col;
   }
 }
-
-/**
- * Stands in for a shared indicator in the kernel's feed list: each bar hands the next cached value to the
- * strategy's own instance (which the strategy reads as usual).
- */
-export class ReplayedIndicator implements Indicator {
-  private i = 0;
-  constructor(readonly target: ReplayableIndicator, private readonly col: Float64Array) {}
-  get name(): string {
-    return this.target.name;
-  }
-  get warmup(): number {
-    return this.target.warmup;
-  }
-  get value(): number {
-    return this.target.value;
-  }
-  get prev(): number {
-    return this.target.prev;
-  }
-  get ready(): boolean {
-    return this.target.ready;
-  }
-  next(): number {
-    const v = this.col[this.i++]!;
-    this.target.replay(v);
-    return v;
-  }
-  reset(): void {
-    this.i = 0;
-    this.target.reset();
-  }
-}

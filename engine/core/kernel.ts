@@ -5,7 +5,7 @@ import type { AnyStrategy, Context, LogFields, PositionView, SeriesRef, Strategy
 import type { Indicator } from '../api/indicator.js';
 import type { ParamDecls, ParamValue } from '../api/params.js';
 import type { BarHistory } from './bar-history.js';
-import { ReplayedIndicator, type IndicatorCache, type ReplayableIndicator } from './indicator-cache.js';
+import type { IndicatorCache, ReplayableIndicator } from './indicator-cache.js';
 import { Ledger, type PositionState } from './ledger.js';
 import { sequentialOrderIds, type OrderIdSource } from './order-ids.js';
 import { makeOrder, validateOrderSpec } from './order-validation.js';
@@ -52,12 +52,16 @@ type SeriesState = {
   readonly key: SeriesKey;
   readonly history: BarHistory;
   readonly indicators: Indicator[];
+  /** Indicators whose outputs come from an IndicatorCache column (indexed by the bar's position in the series). */
+  readonly replays: Replay[];
   /** The finest series of its instrument: the broker fills against it and positions are marked on it. */
   readonly isExec: boolean;
   readonly position: PositionState;
 };
 
 type Queued = { readonly fill?: Fill; readonly update?: OrderUpdate };
+
+type Replay = { readonly target: ReplayableIndicator; readonly col: Float64Array };
 
 /** Raised when the strategy (or an indicator it registered) fails; the driver stops the run on it. */
 export class StrategyError extends Error {
@@ -105,7 +109,7 @@ export class Kernel implements BrokerSink {
     this.series = opts.series.map((s) => {
       const isExec = finest.get(s.key.instrument) === timeframeMs(s.key.timeframe) && !execTaken.has(s.key.instrument);
       if (isExec) execTaken.add(s.key.instrument);
-      return { key: s.key, history: s.history, indicators: [], isExec, position: this.ledger.position(s.key.instrument) };
+      return { key: s.key, history: s.history, indicators: [], replays: [], isExec, position: this.ledger.position(s.key.instrument) };
     });
     this.hasOnFill = typeof opts.strategy.onFill === 'function';
     this.hasOnUpdate = typeof opts.strategy.onOrderUpdate === 'function';
@@ -169,6 +173,16 @@ export class Kernel implements BrokerSink {
       ind.next(bar.open, bar.high, bar.low, bar.close, bar.volume);
       // Read back from the field: a returned double is boxed when next() is not inlined.
       if (ind.value !== ind.value && ind.ready) this.nanIndicator(ind, s);
+    }
+    const reps = s.replays;
+    if (reps.length !== 0) {
+      const at = s.history.count - 1;
+      for (let i = 0; i < reps.length; i++) {
+        const r = reps[i]!;
+        const ind = r.target;
+        ind.replay(r.col[at]!);
+        if (ind.value !== ind.value && ind.ready) this.nanIndicator(ind, s);
+      }
     }
     if (!this.warm && !this.checkWarm()) return;
     // No try/finally: a throwing strategy ends the run (the driver reports it).
@@ -256,9 +270,11 @@ export class Kernel implements BrokerSink {
   // ---- used by the context
 
   /** @internal */ registerIndicator(ind: Indicator, series: number): void {
+    const s = this.series[series]!;
     const bars = this.opts.series[series]?.bars;
     const col = bars && this.opts.indicatorCache ? this.opts.indicatorCache.column(bars, ind) : undefined;
-    this.series[series]!.indicators.push(col ? new ReplayedIndicator(ind as ReplayableIndicator, col) : ind);
+    if (col) s.replays.push({ target: ind as ReplayableIndicator, col });
+    else s.indicators.push(ind);
     this.allIndicators.push(ind);
   }
   /** @internal */ seriesState(i: number): SeriesState | undefined {
