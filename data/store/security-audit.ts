@@ -13,7 +13,18 @@ export class SqliteAuditLog implements AuditLog {
   readonly #hasEvent: Statement;
   readonly #hasExpired: Statement;
 
-  constructor(private readonly db: Db) {
+  /** The chain's head as last appended, valid while `txToken()` returns `#headToken` (see SqliteSecurityStore). */
+  #cachedHead: { seq: number; hash: string } | undefined;
+  #headToken: number | undefined;
+
+  /**
+   * `txToken`: a value that stays the same only within one write transaction (undefined when the caller cannot tell):
+   * inside one, the head appended last is the head (BEGIN IMMEDIATE keeps other writers out), so it is not read back.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly txToken: () => number | undefined = () => undefined,
+  ) {
     this.#insert = db.prepare(`INSERT INTO audit_log (seq, at, event, principal, key_id, outcome, reason, method, target, body_sha256, remote, detail, prev_hash, hash)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#last = db.prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1');
@@ -27,9 +38,11 @@ export class SqliteAuditLog implements AuditLog {
 
   append(e: AuditInput): AuditRow {
     if (!this.db.inTransaction) throw new Error('audit append outside a transaction');
-    // The last row is read inside the write transaction, so other writers (CLI key commands) cannot fork the chain.
-    const last = this.#head.get() as { seq: number; hash: string } | undefined;
-    const row = {
+    // The last row is read inside the write transaction, so other writers (CLI key commands) cannot fork the chain;
+    // later appends in the same transaction use the head the previous one left.
+    const token = this.txToken();
+    const last = token !== undefined && token === this.#headToken ? this.#cachedHead : (this.#head.get() as { seq: number; hash: string } | undefined);
+    const row: { -readonly [K in keyof AuditRow]: AuditRow[K] } = {
       seq: (last?.seq ?? 0) + 1,
       at: e.at,
       event: e.event,
@@ -43,11 +56,14 @@ export class SqliteAuditLog implements AuditLog {
       remote: e.remote ?? null,
       detail: e.detail ?? null,
       prev_hash: last?.hash ?? GENESIS_HASH,
+      hash: '',
     };
-    const full: AuditRow = { ...row, hash: auditHash(row) };
-    this.#insert.run(full.seq, full.at, full.event, full.principal, full.key_id, full.outcome, full.reason, full.method, full.target,
-      full.body_sha256, full.remote, full.detail, full.prev_hash, full.hash);
-    return full;
+    row.hash = auditHash(row);
+    this.#insert.run(row.seq, row.at, row.event, row.principal, row.key_id, row.outcome, row.reason, row.method, row.target,
+      row.body_sha256, row.remote, row.detail, row.prev_hash, row.hash);
+    this.#cachedHead = { seq: row.seq, hash: row.hash };
+    this.#headToken = token;
+    return row;
   }
 
   read(afterSeq: number, limit: number): AuditRow[] {

@@ -79,4 +79,24 @@ ALTER TABLE gateway_intents_v2 RENAME TO gateway_intents;
 `);
     },
   },
+  {
+    // gateway_intents keyed by (principal, intent_id) put each new intent (rows of ~300 bytes) into its principal's
+    // part of the tree: with several principals every accepted order dirtied a leaf of its own and split leaves
+    // often. Rows now append in arrival order (shared pages) and only the small (principal, intent_id) index
+    // entry lands at a random place.
+    version: 3,
+    up: (db) => {
+      db.exec(`
+CREATE TABLE gateway_intents_v3 (
+  principal TEXT NOT NULL, intent_id TEXT NOT NULL, body_sha256 TEXT NOT NULL,
+  client_order_id TEXT NOT NULL, source TEXT NOT NULL CHECK (source IN ('api','tradingview')),
+  order_json TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);
+INSERT INTO gateway_intents_v3 (principal, intent_id, body_sha256, client_order_id, source, order_json, response, created_at)
+  SELECT principal, intent_id, body_sha256, client_order_id, source, order_json, response, created_at FROM gateway_intents ORDER BY created_at;
+DROP TABLE gateway_intents;
+ALTER TABLE gateway_intents_v3 RENAME TO gateway_intents;
+CREATE UNIQUE INDEX gateway_intents_key ON gateway_intents(principal, intent_id);
+`);
+    },
+  },
 ];

@@ -6,6 +6,7 @@ import { SqliteNonceStore } from './security-nonces.js';
 import { SqliteAuditLog } from './security-audit.js';
 import { SqliteIntentStore } from './security-intents.js';
 import { SqliteTvStore } from './security-tv.js';
+import { transactionRunner } from './security-tx.js';
 import type { SecurityStore } from './security-types.js';
 
 /**
@@ -37,13 +38,22 @@ export class SqliteSecurityStore implements SecurityStore {
   readonly #getMeta;
   readonly #setMeta;
   readonly #dataVersion;
+  readonly #run: <T>(fn: () => T) => T;
+  /**
+   * Changes at the start and end of every outermost transaction run here and whenever a nested one fails (rolled back
+   * to its savepoint): what the audit log may cache about the chain's head is valid only while it stays the same.
+   */
+  #txEpoch = 0;
+  /** True while the outermost transaction is one of ours (BEGIN IMMEDIATE: no other writer until it ends). */
+  #outerTx = false;
 
   constructor(readonly file: string, readonly db: Db) {
     this.keys = new SqliteKeyStore(db);
     this.nonces = new SqliteNonceStore(db);
-    this.audit = new SqliteAuditLog(db);
+    this.audit = new SqliteAuditLog(db, () => (this.#outerTx ? this.#txEpoch : undefined));
     this.intents = new SqliteIntentStore(db);
     this.tv = new SqliteTvStore(db);
+    this.#run = transactionRunner(db);
     this.#getMeta = db.prepare('SELECT value FROM security_meta WHERE name = ?');
     this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.#setMeta = db.prepare('INSERT INTO security_meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value');
@@ -51,11 +61,23 @@ export class SqliteSecurityStore implements SecurityStore {
 
   /** Runs fn in a write transaction (BEGIN IMMEDIATE); nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
-    const tx = this.db.transaction(fn);
+    if (this.db.inTransaction) {
+      try {
+        return this.#run(fn);
+      } catch (e) {
+        this.#txEpoch++;
+        throw dbError(this.file, e);
+      }
+    }
+    this.#txEpoch++;
+    this.#outerTx = true;
     try {
-      return this.db.inTransaction ? tx() : tx.immediate();
+      return this.#run(fn);
     } catch (e) {
       throw dbError(this.file, e);
+    } finally {
+      this.#outerTx = false;
+      this.#txEpoch++;
     }
   }
 

@@ -12,12 +12,18 @@ import type { Db } from './db.js';
  * when COMMIT returns. Callers acknowledge nothing before `sync()` resolves, so every answered request is as
  * durable as under FULL. A crash between COMMIT and the fsync can lose only transactions nobody was told about.
  *
- * Callers batch their commits (group commit) and call `sync()` once per batch.
+ * Callers batch their commits (group commit) and call `sync()` once per batch. Syncs are coalesced: at most one
+ * fdatasync runs at a time, and every `sync()` made while it runs shares the single next one, which starts when the
+ * running one ends (so it started after each of those callers' COMMITs). Under load this is one sync per disk
+ * round trip instead of one per batch, with no weaker guarantee.
  */
 export class WalSync {
   readonly #walFile: string;
   #fd: number | undefined;
   readonly #inFlight = new Set<Promise<void>>();
+  /** The fdatasync running now, and the one queued behind it (shared by every caller since it started). */
+  #running: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
   #holding: Promise<void> | undefined;
   #closed = false;
   #barrier: (() => Promise<void>) | undefined;
@@ -34,7 +40,7 @@ export class WalSync {
    * COMMIT); the kernel and the disk merge what overlaps.
    */
   sync(): Promise<void> {
-    const p = this.#fsync();
+    const p = this.#coalesced();
     if (!this.#barrierWanted || !this.#barrier || this.#holding) return p;
     this.#barrierWanted = false;
     const hold = this.#barrier().catch(() => {});
@@ -64,6 +70,29 @@ export class WalSync {
     return this.#holding;
   }
 
+  /** A sync that starts now if none is running, else the one queued to start when the running one ends. */
+  #coalesced(): Promise<void> {
+    if (this.#running === undefined) return this.#start();
+    if (this.#queued === undefined) {
+      const after = () => {
+        this.#queued = undefined;
+        return this.#start();
+      };
+      this.#queued = this.#running.then(after, after);
+    }
+    return this.#queued;
+  }
+
+  #start(): Promise<void> {
+    const p = this.#fsync();
+    this.#running = p;
+    const done = () => {
+      if (this.#running === p) this.#running = undefined;
+    };
+    p.then(done, done);
+    return p;
+  }
+
   #fsync(): Promise<void> {
     const p = new Promise<void>((resolve, reject) => {
       if (this.#closed) return reject(new Error(`the database "${this.db.name}" is closed`));
@@ -86,7 +115,7 @@ export class WalSync {
   async close(): Promise<void> {
     if (this.#closed) return;
     // Nothing is closed under a sync still running on the thread pool.
-    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+    while (this.#inFlight.size || this.#queued) await Promise.allSettled([...this.#inFlight, ...(this.#queued ? [this.#queued] : [])]);
     this.#closed = true;
     if (this.#fd !== undefined) {
       try {

@@ -19,6 +19,12 @@ export interface PaperBookStore {
    * Nothing is acknowledged (submit resolved, an order executed) before it resolves.
    */
   durable?(): Promise<void> | undefined;
+  /**
+   * Writes done elsewhere (the SQLite book's writer thread): `commit` / `setState` in one transaction, resolving once
+   * it is on disk. When present the intake writes only through these, and reads wait for the writes posted before.
+   */
+  commitDurable?(orders: readonly IntakeOrder[], updates: readonly PaperOrderUpdate[]): Promise<IntakeOrder[]>;
+  setStateDurable?(name: string, value: string): Promise<void>;
   close(): void | Promise<void>;
 }
 
@@ -37,12 +43,15 @@ export type Execution = { readonly status: 'open' | 'filled' | 'rejected'; reado
  */
 export type Venue = (order: IntakeOrderView, lastPrice: number | undefined) => Promise<Execution>;
 
-export const paperVenue: Venue = async (o, lastPrice) => {
+/** The default paper venue's decision (synchronous: the intake calls it directly, without a promise per order). */
+export function paperFill(o: IntakeOrderView, lastPrice: number | undefined): Execution {
   if (o.type === 'limit') return { status: 'open', filledAmount: 0, averagePrice: null, reason: null };
   const px = o.price !== null ? Number(o.price) : lastPrice;
   if (px === undefined) return { status: 'rejected', filledAmount: 0, averagePrice: null, reason: 'no reference price for a paper market order (send "price")' };
   return { status: 'filled', filledAmount: Number(o.amount), averagePrice: px, reason: null };
-};
+}
+
+export const paperVenue: Venue = async (o, lastPrice) => paperFill(o, lastPrice);
 
 /**
  * The OrderIntake `candlekeep serve` uses on its own: persists each intent (idempotent by client order id,
@@ -122,6 +131,31 @@ export class PaperOrderIntake implements OrderIntake {
     this.#pending = [];
     this.#updates = [];
     if (batch.length === 0 && updates.length === 0) return;
+    const settled = () => {
+      this.#syncing--;
+      if (!this.#flushScheduled || this.#syncing > 0) return;
+      if (performance.now() - this.#lastFlushAt >= this.#minIntervalMs) this.#flush();
+      else this.#arm();
+    };
+    if (this.#book.commitDurable) {
+      // Written and synced off the event loop; acknowledged and executed once on disk. A failed write is undone
+      // whole: the submits fail (the outbox re-submits them) and the status updates wait for the next batch.
+      this.#syncing++;
+      const p = this.#book.commitDurable(batch.map((b) => b.order), updates);
+      this.#lastWrite = p.catch(() => {});
+      p.then(
+        (fresh) => {
+          settled();
+          this.#accept(batch, fresh);
+        },
+        (e: unknown) => {
+          settled();
+          for (const b of batch) b.reject(e);
+          this.#updates.unshift(...updates);
+        },
+      );
+      return;
+    }
     let fresh: IntakeOrder[];
     try {
       fresh = this.#book.commit(batch.map((b) => b.order), updates);
@@ -130,26 +164,11 @@ export class PaperOrderIntake implements OrderIntake {
       this.#updates.unshift(...updates);
       return;
     }
-    const accept = () => {
-      for (const b of batch) b.resolve();
-      for (const o of fresh) {
-        this.#work.push({
-          clientOrderId: o.clientOrderId, intentId: o.intentId, principal: o.principal, source: o.source, symbol: o.symbol, side: o.side, type: o.type,
-          amount: o.amount, price: o.price, status: 'accepted', filledAmount: 0, averagePrice: null, reason: null, createdAt: o.receivedAt, updatedAt: o.receivedAt,
-        });
-      }
-      if (fresh.length && !this.#closed) this.#kick();
-    };
+    const accept = () => this.#accept(batch, fresh);
     const durable = this.#book.durable?.();
     if (!durable) return accept();
     // Acknowledged and executed only once on disk; a failed sync leaves the orders "accepted" for the next start.
     this.#syncing++;
-    const settled = () => {
-      this.#syncing--;
-      if (!this.#flushScheduled || this.#syncing > 0) return;
-      if (performance.now() - this.#lastFlushAt >= this.#minIntervalMs) this.#flush();
-      else this.#arm();
-    };
     durable.then(
       () => {
         settled();
@@ -162,6 +181,18 @@ export class PaperOrderIntake implements OrderIntake {
     );
   }
 
+  /** A batch is on disk: its submits resolve, and the orders it inserted queue for execution in arrival order. */
+  #accept(batch: readonly { resolve: () => void }[], fresh: readonly IntakeOrder[]): void {
+    for (const b of batch) b.resolve();
+    for (const o of fresh) {
+      this.#work.push({
+        clientOrderId: o.clientOrderId, intentId: o.intentId, principal: o.principal, source: o.source, symbol: o.symbol, side: o.side, type: o.type,
+        amount: o.amount, price: o.price, status: 'accepted', filledAmount: 0, averagePrice: null, reason: null, createdAt: o.receivedAt, updatedAt: o.receivedAt,
+      });
+    }
+    if (fresh.length && !this.#closed) this.#kick();
+  }
+
   #kick(): void {
     if (this.#running) return;
     this.#running = this.#drain().finally(() => {
@@ -171,13 +202,17 @@ export class PaperOrderIntake implements OrderIntake {
   }
 
   async #drain(): Promise<void> {
+    // The default paper venue decides at once: its orders are executed here without awaiting a promise each.
+    const direct = this.#venue === paperVenue;
     while (this.#work.length && !this.#closed) {
       const o = this.#work.shift()!;
-      const ex = await this.#execute(o);
+      const ex = direct ? this.#executeDirect(o) : await this.#execute(o);
       // Closed while the venue was busy: the order stays "accepted" and is executed after the next start.
       if (this.#closed) return;
       if (ex.status === 'filled') this.#applyFill(o.symbol, o.side, ex.filledAmount, ex.averagePrice ?? 0);
-      this.#queueUpdate({ clientOrderId: o.clientOrderId, ...ex, updatedAt: this.#clock.now() });
+      this.#queueUpdate({
+        clientOrderId: o.clientOrderId, status: ex.status, filledAmount: ex.filledAmount, averagePrice: ex.averagePrice, reason: ex.reason, updatedAt: this.#clock.now(),
+      });
     }
   }
 
@@ -186,18 +221,56 @@ export class PaperOrderIntake implements OrderIntake {
     this.#updates.push(u);
     this.#schedule();
   }
-  /** Commits what is queued now (reads and cancels see every execution so far). */
-  #flushUpdates(): void {
+  /** Writes posted to the book's writer (commitDurable/setStateDurable) and not yet settled. */
+  #lastWrite: Promise<unknown> = Promise.resolve();
+
+  /** Commits what is queued now and waits for the writes posted so far (reads and cancels see every execution so far). */
+  async #settle(): Promise<void> {
     if (this.#updates.length || this.#pending.length) this.#flush();
+    await this.#lastWrite;
   }
 
-  async #execute(o: IntakeOrderView): Promise<Execution> {
+  /** One durable write outside the batches (a cancel). */
+  async #write(updates: readonly PaperOrderUpdate[]): Promise<void> {
+    if (this.#book.commitDurable) {
+      const p = this.#book.commitDurable([], updates);
+      this.#lastWrite = p.catch(() => {});
+      await p;
+      return;
+    }
+    this.#book.commit([], updates);
+    await this.#book.durable?.();
+  }
+
+  async #setState(name: string, value: string): Promise<void> {
+    if (this.#book.setStateDurable) {
+      const p = this.#book.setStateDurable(name, value);
+      this.#lastWrite = p.catch(() => {});
+      await p;
+      return;
+    }
+    this.#book.setState(name, value);
+    await this.#book.durable?.();
+  }
+
+  /** Risk checks: a rejection, or undefined when the order may go to the venue. */
+  #riskCheck(o: IntakeOrderView): Execution | undefined {
     if (this.#paused) return { status: 'rejected', filledAmount: 0, averagePrice: null, reason: 'paused' };
     const [, quote = this.#currency] = o.symbol.split(':')[0]!.split('/');
     const px = o.price !== null ? Number(o.price) : this.#lastPrice.get(o.symbol);
     if (o.side === 'buy' && px !== undefined && Number(o.amount) * px > (this.#balances.get(quote) ?? 0) + 1e-9) {
       return { status: 'rejected', filledAmount: 0, averagePrice: null, reason: `insufficient ${quote} balance for notional ${Number(o.amount) * px}` };
     }
+    return undefined;
+  }
+
+  #executeDirect(o: IntakeOrderView): Execution {
+    return this.#riskCheck(o) ?? paperFill(o, this.#lastPrice.get(o.symbol));
+  }
+
+  async #execute(o: IntakeOrderView): Promise<Execution> {
+    const refused = this.#riskCheck(o);
+    if (refused) return refused;
     try {
       return await this.#venue(o, this.#lastPrice.get(o.symbol));
     } catch (e) {
@@ -221,18 +294,19 @@ export class PaperOrderIntake implements OrderIntake {
   }
 
   async cancel(clientOrderId: string, by: string): Promise<CancelResult> {
-    this.#flushUpdates();
+    await this.#settle();
+    // Not executed from here on; an execution queued meanwhile is committed first, so the status read is current.
+    this.#work = this.#work.filter((w) => w.clientOrderId !== clientOrderId);
+    if (this.#updates.some((u) => u.clientOrderId === clientOrderId)) await this.#settle();
     const o = this.#book.get(clientOrderId);
     if (!o) return { ok: false, reason: 'not_found' };
     if (o.status !== 'open' && o.status !== 'accepted') return { ok: false, reason: 'not_cancelable' };
-    this.#work = this.#work.filter((w) => w.clientOrderId !== clientOrderId);
-    this.#book.commit([], [{ clientOrderId, status: 'canceled', filledAmount: o.filledAmount, averagePrice: o.averagePrice, reason: `canceled by ${by}`, updatedAt: this.#clock.now() }]);
-    await this.#book.durable?.();
+    await this.#write([{ clientOrderId, status: 'canceled', filledAmount: o.filledAmount, averagePrice: o.averagePrice, reason: `canceled by ${by}`, updatedAt: this.#clock.now() }]);
     return { ok: true, order: this.#book.get(clientOrderId)! };
   }
 
   async listOrders(filter: OrderFilter): Promise<IntakeOrderView[]> {
-    this.#flushUpdates();
+    await this.#settle();
     return this.#book.list(filter);
   }
 
@@ -248,14 +322,12 @@ export class PaperOrderIntake implements OrderIntake {
 
   async pause(): Promise<void> {
     this.#paused = true;
-    this.#book.setState('paused', 'true');
-    await this.#book.durable?.();
+    await this.#setState('paused', 'true');
   }
 
   async resume(): Promise<void> {
     this.#paused = false;
-    this.#book.setState('paused', 'false');
-    await this.#book.durable?.();
+    await this.#setState('paused', 'false');
   }
 
   isPaused(): boolean {
@@ -263,7 +335,7 @@ export class PaperOrderIntake implements OrderIntake {
   }
 
   async flatten(by: string): Promise<FlattenResult> {
-    this.#flushUpdates();
+    await this.#settle();
     const open = [...this.#book.withStatus('open'), ...this.#book.withStatus('accepted')];
     for (const o of open) await this.cancel(o.clientOrderId, by);
     let closing = 0;
@@ -293,7 +365,8 @@ export class PaperOrderIntake implements OrderIntake {
   }
 
   async close(): Promise<void> {
-    this.#flushUpdates();
+    // The writes posted here and before are completed by the book's close.
+    if (this.#updates.length || this.#pending.length) this.#flush();
     this.#closed = true;
     await this.#book.close();
   }

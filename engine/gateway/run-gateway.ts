@@ -78,9 +78,10 @@ export async function startGateway(o: {
     if (!intake && o.live) intake = await openLiveIntake(o.live, paths, box);
     if (!intake) {
       const book = openPaperBook(path.join(o.home, 'paper-book.db'));
-      const bookSync = book.syncOffThread();
+      // The book's writes (and their syncs and checkpoints) run on its own writer thread; this thread only reads it.
+      book.writeOffThread();
       intake = new PaperOrderIntake({ book, clock, venue: o.venue, cash: o.config.paper.cash, currency: o.config.paper.currency, commitIntervalMs: PAPER_COMMIT_INTERVAL_MS });
-      checkpointer = startWalCheckpointer([{ db: store.db, sync: walSync }, { db: book.db, sync: bookSync }], { log });
+      checkpointer = startWalCheckpointer([{ db: store.db, sync: walSync }], { log });
     } else {
       checkpointer = startWalCheckpointer([{ db: store.db, sync: walSync }], { log });
     }

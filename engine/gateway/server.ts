@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { EpochMs } from '../domain/index.js';
 import type { AuditEvent, AuditInput, Clock, IntakeOrder, IntakeOrderStatus, OrderIntake, SecurityStore, Scope, ApiKeyRecord } from '../ports/index.js';
-import { EMPTY_BODY_SHA256, KEY_ID_RE, NONCE_RE, SIGNATURE_RE, TIMESTAMP_RE, canonicalString } from '../signing/canonical.js';
+import { EMPTY_BODY_SHA256, KEY_ID_RE, NONCE_RE, SIGNATURE_RE, TIMESTAMP_RE, canonicalString, sha256Hex } from '../signing/canonical.js';
 import { Keyring, hasScope, keyValidity } from '../signing/keyring.js';
 import type { SecretBox } from '../signing/secret-box.js';
 import { BODY_LIMIT_BYTES, type GatewayConfig } from './config.js';
@@ -88,6 +88,9 @@ export class Gateway {
   readonly #keyCache = new Map<string, ApiKeyRecord | null>();
   #keysVersion = '';
   #keysChecked = false;
+  readonly #keysUnchecked = (): void => {
+    this.#keysChecked = false;
+  };
   readonly #log: (msg: string) => void;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
@@ -120,7 +123,11 @@ export class Gateway {
       this.store.audit.append({ at: now, event: 'server.started', outcome: 'ok' });
     });
     this.server = http.createServer({ keepAlive: true }, (req, res) => {
-      this.#handle(req, res).catch((e: unknown) => this.#internal(res, e));
+      try {
+        this.#handle(req, res);
+      } catch (e) {
+        this.#internal(res, e);
+      }
     });
     this.server.keepAliveTimeout = 10_000;
     // Slow senders cannot hold a connection open for long.
@@ -217,7 +224,8 @@ export class Gateway {
     });
   }
 
-  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** Steps 1-2 and routing, synchronously; the rest once the body is in (#verify), without a promise per request. */
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const now = this.clock.now();
     this.#observeClock(now);
     const target = req.url ?? '';
@@ -239,7 +247,10 @@ export class Gateway {
       req.resume();
       return send(res, { status: 200, body: { serverTime: now } });
     }
-    if (ctx.path.startsWith('/v1/tv/')) return handleTradingView(this, ctx, ctx.path.slice('/v1/tv/'.length));
+    if (ctx.path.startsWith('/v1/tv/')) {
+      handleTradingView(this, ctx, ctx.path.slice('/v1/tv/'.length)).catch((e: unknown) => this.#internal(res, e));
+      return;
+    }
     const m = matchRoute(method, ctx.path);
     if (m.kind === 'none') return this.reject(ctx, { status: 404, body: { error: 'not_found' } }, 'not_found');
     if (m.kind === 'method') return this.reject(ctx, { status: 405, body: { error: 'method_not_allowed' }, headers: { allow: m.allow } }, 'method_not_allowed');
@@ -267,14 +278,30 @@ export class Gateway {
 
     // Step 2: body limit while streaming; the raw bytes are hashed before anything parses them.
     const cl = h['content-length'];
-    const body = (cl === undefined || cl === '0') && h['transfer-encoding'] === undefined ? EMPTY_BODY : await readBody(req, BODY_LIMIT_BYTES);
+    if ((cl === undefined || cl === '0') && h['transfer-encoding'] === undefined) return this.#verify(ctx, m.route, m.params, keyId as string, ts as string, nonce as string, sig as string, EMPTY_BODY);
+    readBodyThen(
+      req, BODY_LIMIT_BYTES,
+      (body) => {
+        try {
+          this.#verify(ctx, m.route, m.params, keyId as string, ts as string, nonce as string, sig as string, body);
+        } catch (e) {
+          this.#internal(res, e);
+        }
+      },
+      (e) => this.#internal(res, e),
+    );
+  }
+
+  /** Steps 3-9 of a request whose headers passed step 1, once its body was read (or found too large). */
+  #verify(ctx: RequestCtx, route: RouteDef, params: readonly string[], keyId: string, ts: string, nonce: string, sig: string, body: BodyRead): void {
+    const { res, now, method, target } = ctx;
     if (!body.ok && body.aborted) return;
     if (!body.ok) return this.reject(ctx, { status: 413, body: { error: 'body_too_large' }, close: true }, 'body_too_large', { limit: BODY_LIMIT_BYTES });
     ctx.bodySha256 = body.sha256;
-    const tsMs = Number(ts as string);
+    const tsMs = Number(ts);
 
     // Step 3: key lookup; unusable keys continue with a dummy secret.
-    const key = this.#key(keyId as string);
+    const key = this.#key(keyId);
     let keyProblem: string | undefined;
     let secret = DUMMY_SECRET;
     if (!key) keyProblem = 'unknown_key';
@@ -300,14 +327,14 @@ export class Gateway {
     }
 
     // Step 5: canonical string and HMAC, compared in constant time on the decoded 32 bytes.
-    const canonical = canonicalString({ keyId: keyId as string, timestamp: ts as string, nonce: nonce as string, method, target, bodySha256: body.sha256 });
+    const canonical = canonicalString({ keyId, timestamp: ts, nonce, method, target, bodySha256: body.sha256 });
     const expected = crypto.createHmac('sha256', secret).update(canonical, 'utf8').digest();
-    const given = Buffer.from((sig as string).slice(3), 'hex');
+    const given = Buffer.from(sig.slice(3), 'hex');
     const sigOk = crypto.timingSafeEqual(expected, given);
     if (keyProblem !== undefined || !sigOk) {
       const reason = keyProblem ?? 'bad_signature';
       const firstExpiry = reason === 'expired_key';
-      return this.reject(ctx, INVALID_CREDENTIALS, reason, undefined, firstExpiry ? keyId as string : undefined);
+      return this.reject(ctx, INVALID_CREDENTIALS, reason, undefined, firstExpiry ? keyId : undefined);
     }
     const k = key as ApiKeyRecord;
 
@@ -316,9 +343,9 @@ export class Gateway {
     if (wait > 0) return this.reject(ctx, { status: 429, body: { error: 'rate_limited' }, headers: { 'retry-after': String(wait) } }, 'rate_limited');
 
     // Steps 6-9 in one transaction (group commit).
-    const route = m.route;
+    const raw = body.body;
     this.queue.push<TxResult>({
-      run: () => this.#authorized(ctx, k, nonce as string, tsMs, route, m.params, body.body),
+      run: () => this.#authorized(ctx, k, nonce, tsMs, route, params, raw),
       done: (r) => {
         if (!r.ok) return this.#internal(res, r.error);
         const v = r.value;
@@ -406,27 +433,45 @@ export class Gateway {
       principal: k.principal, intentId: f.intentId, bodySha256: ctx.bodySha256 as string, clientOrderId: order.clientOrderId, source: 'api',
       order: storedOrderJson(f), response: JSON.stringify(response), createdAt: ctx.now, handedOff: false,
     });
-    return {
-      ...this.#accepted(ctx, k, 'order.submitted', { status: 202, body: { ...response, idempotent: false }, detail: { intentId: f.intentId, clientOrderId: order.clientOrderId } }),
-      handoff: order,
-    };
+    const reply = { intentId: f.intentId, clientOrderId: order.clientOrderId, status: 'accepted', receivedAt: ctx.now, idempotent: false };
+    this.store.audit.append(this.#auditRow(ctx, 'order.submitted', 'accepted', null, { status: 202, intentId: f.intentId, clientOrderId: order.clientOrderId }, k));
+    return { status: 202, body: reply, handoff: order };
   }
 
   #accepted(
     ctx: RequestCtx, k: ApiKeyRecord, event: AuditEvent,
     r: { status?: number; body?: unknown; after?: () => Promise<Reply>; reason?: string; detail?: Record<string, unknown> },
   ): TxResult {
-    this.store.audit.append(this.#auditRow(ctx, event, 'accepted', r.reason ?? null, { ...(r.status ? { status: r.status } : {}), ...r.detail }, k));
-    return { status: r.status ?? 200, body: r.body ?? null, ...(r.after ? { after: r.after } : {}) };
+    let detail: Record<string, unknown> | undefined = r.detail;
+    if (r.status) {
+      detail = { status: r.status };
+      if (r.detail) for (const f in r.detail) detail[f] = r.detail[f];
+    }
+    this.store.audit.append(this.#auditRow(ctx, event, 'accepted', r.reason ?? null, detail, k));
+    return r.after ? { status: r.status ?? 200, body: r.body ?? null, after: r.after } : { status: r.status ?? 200, body: r.body ?? null };
   }
 
   #auditRow(ctx: RequestCtx, event: AuditEvent, outcome: 'accepted' | 'rejected', reason: string | null, detail: Record<string, unknown> | undefined, k?: ApiKeyRecord): AuditInput {
-    const d = { ...detail, ...(ctx.sigPrefix ? { sig: ctx.sigPrefix } : {}) };
+    // The detail object's keys in the order they were given, then `sig` (the first 8 hex of the signature).
+    let text: string | null = null;
+    if (ctx.sigPrefix) {
+      if (detail === undefined) text = JSON.stringify({ sig: ctx.sigPrefix });
+      else {
+        const d: Record<string, unknown> = {};
+        for (const f in detail) d[f] = detail[f];
+        d.sig = ctx.sigPrefix;
+        text = JSON.stringify(d);
+      }
+    } else if (detail !== undefined) {
+      let empty = true;
+      for (const f in detail) if (Object.hasOwn(detail, f)) { empty = false; break; }
+      if (!empty) text = JSON.stringify(detail);
+    }
     return {
       at: ctx.now, event, outcome, reason,
       principal: k?.principal ?? ctx.principal, keyId: k?.keyId ?? ctx.keyId,
-      method: ctx.method, target: ctx.target.slice(0, 2048), bodySha256: ctx.bodySha256, remote: ctx.remote,
-      detail: Object.keys(d).length ? JSON.stringify(d) : null,
+      method: ctx.method, target: ctx.target.length > 2048 ? ctx.target.slice(0, 2048) : ctx.target, bodySha256: ctx.bodySha256, remote: ctx.remote,
+      detail: text,
     };
   }
 
@@ -475,7 +520,7 @@ export class Gateway {
     // The version is read once per event-loop turn: requests parsed in the same turn share the check.
     if (!this.#keysChecked) {
       this.#keysChecked = true;
-      setImmediate(() => (this.#keysChecked = false));
+      setImmediate(this.#keysUnchecked);
       const v = this.store.keysVersion();
       if (v !== this.#keysVersion || this.#keyCache.size > 10_000) {
         this.#keyCache.clear();
@@ -541,7 +586,13 @@ export type BodyRead = { ok: true; body: Buffer; sha256: string } | { ok: false;
 
 /** Reads the raw body, hashing it as it streams; stops at `limit` bytes (Content-Length is checked first). */
 export function readBody(req: http.IncomingMessage, limit: number): Promise<BodyRead> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve, reject) => readBodyThen(req, limit, resolve, reject));
+}
+
+/** readBody with callbacks: `resolve` gets the outcome once, or `reject` the request stream's error. */
+export function readBodyThen(req: http.IncomingMessage, limit: number, resolve: (r: BodyRead) => void, reject: (e: unknown) => void): void {
+  {
+    // Exactly one of resolve/reject is called, once (`done`).
     const cl = req.headers['content-length'];
     if (cl !== undefined && Number(cl) > limit) {
       resolve({ ok: false });
@@ -566,10 +617,12 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Body
       done = true;
       // The raw bytes are hashed here, before anything parses them.
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n);
-      resolve({ ok: true, body, sha256: n === 0 ? EMPTY_BODY_SHA256 : crypto.createHash('sha256').update(body).digest('hex') });
+      resolve({ ok: true, body, sha256: n === 0 ? EMPTY_BODY_SHA256 : sha256Hex(body) });
     });
     req.once('error', (e) => {
-      if (!done) reject(e);
+      if (done) return;
+      done = true;
+      reject(e);
     });
     req.once('close', () => {
       if (!done && !req.complete) {
@@ -577,7 +630,7 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Body
         resolve({ ok: false, aborted: true });
       }
     });
-  });
+  }
 }
 
 export type { Scope };

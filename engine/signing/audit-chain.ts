@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import type { AuditRow } from '../ports/index.js';
+import { sha256Hex } from './canonical.js';
 
 /** The genesis `prev_hash` (SIGNING.md 6.7). */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -7,7 +7,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** The row fields covered by the hash: every column except `hash`. */
 export type AuditRowUnhashed = Omit<AuditRow, 'hash'>;
 
-const FIELDS = [
+/** The hashed columns, in the order the canonical JSON lists them. */
+export const AUDIT_HASH_FIELDS = [
   'at', 'body_sha256', 'detail', 'event', 'key_id', 'method', 'outcome', 'prev_hash', 'principal', 'reason', 'remote', 'seq', 'target',
 ] as const satisfies readonly (keyof AuditRowUnhashed)[];
 
@@ -17,14 +18,24 @@ const FIELDS = [
  * NULL as `null`, integers as JSON numbers, no whitespace (JSON.stringify).
  */
 export function auditCanonicalJson(r: AuditRowUnhashed): string {
-  const o: Record<string, string | number | null> = {};
-  for (const f of FIELDS) o[f] = r[f] ?? null;
-  return JSON.stringify(o);
+  // The same text as JSON.stringify of an object with AUDIT_HASH_FIELDS in order (each value serialised by JSON.stringify
+  // itself), built without the intermediate object: this runs for every audit row on the request path.
+  return (
+    '{"at":' + j(r.at) + ',"body_sha256":' + j(r.body_sha256) + ',"detail":' + j(r.detail) + ',"event":' + j(r.event) +
+    ',"key_id":' + j(r.key_id) + ',"method":' + j(r.method) + ',"outcome":' + j(r.outcome) + ',"prev_hash":' + j(r.prev_hash) +
+    ',"principal":' + j(r.principal) + ',"reason":' + j(r.reason) + ',"remote":' + j(r.remote) + ',"seq":' + j(r.seq) +
+    ',"target":' + j(r.target) + '}'
+  );
+}
+
+/** One value as JSON.stringify writes it inside an object (a missing value is null, as in the stored row). */
+function j(v: string | number | null | undefined): string {
+  return v === null || v === undefined ? 'null' : JSON.stringify(v);
 }
 
 /** `hash = sha256(prev_hash + "\n" + canonical JSON of the row without hash)`, lowercase hex. */
 export function auditHash(r: AuditRowUnhashed): string {
-  return crypto.createHash('sha256').update(r.prev_hash + '\n' + auditCanonicalJson(r), 'utf8').digest('hex');
+  return sha256Hex(r.prev_hash + '\n' + auditCanonicalJson(r));
 }
 
 export type ChainCheck =

@@ -30,12 +30,14 @@ export type CanonicalParts = {
 
 /** Canonical string v1 (SIGNING.md 6.2): seven lines joined by "\n", no trailing newline. */
 export function canonicalString(p: CanonicalParts): string {
-  return ['CK1-HMAC-SHA256', p.keyId, p.timestamp, p.nonce, p.method.toUpperCase(), p.target, p.bodySha256].join('\n');
+  return 'CK1-HMAC-SHA256\n' + p.keyId + '\n' + p.timestamp + '\n' + p.nonce + '\n' + p.method.toUpperCase() + '\n' + p.target + '\n' + p.bodySha256;
 }
 
-export function sha256Hex(body: string | Uint8Array): string {
-  return crypto.createHash('sha256').update(body).digest('hex');
-}
+/** Lowercase hex sha256 (strings as UTF-8). One-shot `crypto.hash` where Node has it (≥ 20.12), else createHash. */
+export const sha256Hex: (body: string | Uint8Array) => string =
+  typeof crypto.hash === 'function'
+    ? (body) => crypto.hash('sha256', body, 'hex')
+    : (body) => crypto.createHash('sha256').update(body).digest('hex');
 
 /** hex(HMAC-SHA256(key = UTF-8 bytes of the secret, msg = canonical string)). */
 export function hmacHex(secret: string, canonical: string): string {

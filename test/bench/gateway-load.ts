@@ -9,7 +9,9 @@
  *    per-key limit (rate / keys ≤ 50/s). One request in flight per connection (no pipelining), `concurrency`
  *    connections; a request whose time has come waits for a free connection (counted in `waitedForConnection`).
  *    Latency runs from the moment the request was due (so a stalled server cannot hide its queue) to the last
- *    byte of the reply. Requests are signed up front with timestamps a few seconds old (well inside the 30 s window).
+ *    byte of the reply. Requests are signed up front, each with the timestamp a client signing it when due would
+ *    give it (signing time + its offset in the schedule: a little in the past when sent, never in the future), so
+ *    timestamps rise through the run as real clients' do.
  *  - mode "rejected": closed loop, `concurrency` connections with up to `pipeline` requests in flight on each
  *    (HTTP/1.1 pipelining: a steady, bounded load; with pipeline = 1 it is plain keep-alive), the same GET /v1/orders
  *    with a bad signature, for `durationMs` or `maxRequests`. Latency runs from the write to the last byte of the reply.
@@ -147,7 +149,7 @@ async function accepted(): Promise<{ sent: number; seconds: number; waitedForCon
   const reqs = Array.from({ length: n }, (_, i) => {
     const k = args.keys[i % args.keys.length]!;
     const body = Buffer.from(JSON.stringify({ intentId: `bench-${process.pid}-${i}`, symbol: 'BTC/USDT', side: i % 2 ? 'sell' : 'buy', type: 'market', amount: '0.001', price: '30000' }));
-    const h = signRequest({ keyId: k.keyId, secret: k.secret, method: 'POST', target: '/v1/orders', body, timestamp: now });
+    const h = signRequest({ keyId: k.keyId, secret: k.secret, method: 'POST', target: '/v1/orders', body, timestamp: now + Math.floor((i * 1000) / args.rate) });
     return request('POST', '/v1/orders', { ...h, 'content-type': 'application/json' }, body);
   });
   const idle: Conn[] = [];

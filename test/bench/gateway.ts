@@ -4,7 +4,9 @@
  * second process (gateway-load.js) on loopback.
  *  1. accepted: signed POST /v1/orders verified, nonce-checked, journaled (intent + audit, group commit) and answered.
  *     The per-key limit (50 req/s) stays in force: the load is spread over KEYS keys, one principal each,
- *     so each key sends rate / KEYS ≤ 50 req/s.
+ *     so each key sends rate / KEYS ≤ 50 req/s. Three runs at the target rate (the median by p99 is the headline,
+ *     all three are listed: on a shared 2-core machine the tail moves with the neighbours' load), with the serve
+ *     process's CPU per accepted order split into its main thread (what requests queue behind) and its other threads.
  *  2. rejected: bad signatures from one remote; the nonce table must not grow. The load generator pipelines
  *     requests on a few keep-alive connections (see gateway-load.ts), so that it, not the server, is cheap.
  */
@@ -39,6 +41,23 @@ function cpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds of the process's main thread and of all its other threads (paper-book writer, libuv pool: fsync, WAL checkpointer, V8). */
+function cpuByThread(pid: number): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const f = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const t = (Number(f[11]) + Number(f[12])) / 100;
+      if (Number(tid) === pid) main += t;
+      else other += t;
+    }
+  } catch {
+    return { main: NaN, other: NaN };
+  }
+  return { main, other };
 }
 
 type LoadResult = {
@@ -151,25 +170,34 @@ export async function run(): Promise<void> {
     await runLoad({ url, mode: 'accepted', keys, rate: 1000, durationMs: 1000, maxRequests: 1000, concurrency: 64 });
     const load = () => `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
     const acceptedRun = async (rate: number) => {
-      const cpu0 = cpuSeconds(server.pid!);
+      const cpu0 = cpuByThread(server.pid!);
       const a = await runLoad({ url, mode: 'accepted', keys, rate, durationMs: 5000, maxRequests: rate * 5, concurrency: 128 });
-      const cpu = cpuSeconds(server.pid!) - cpu0;
+      const cpu1 = cpuByThread(server.pid!);
       const ok = a.statuses['202'] ?? 0;
       if (ok !== a.done) console.log(`  non-202 replies: ${JSON.stringify(a.statuses)}`);
-      return { ...a, ok, cpu };
+      const mainCpu = cpu1.main - cpu0.main;
+      const otherCpu = cpu1.other - cpu0.other;
+      return { ...a, ok, cpu: mainCpu + otherCpu, mainCpu, otherCpu, loadAvg: os.loadavg()[0]! };
     };
-    const a = await acceptedRun(RATE);
     // Open loop: the rate is the offered one when every request was accepted; the tail is how long the last replies took.
-    const sustained = (x: typeof a) => (x.ok === x.sent ? `${Math.round(x.ok / 5)} req/s sustained (all ${x.ok} accepted; the last reply came ${Math.round(x.seconds * 1000 - 5000)} ms after the last request was due)` : `only ${x.ok} of ${x.sent} accepted in ${x.seconds.toFixed(1)} s`);
-    console.log(`  accepted signed orders at an offered ${RATE} req/s for 5 s over ${KEYS} keys: ${sustained(a)}  (target ≥ 2000/s)`);
+    type Accepted = Awaited<ReturnType<typeof acceptedRun>>;
+    const sustained = (x: Accepted) => (x.ok === x.sent ? `${Math.round(x.ok / 5)} req/s sustained (all ${x.ok} accepted; the last reply came ${Math.round(x.seconds * 1000 - 5000)} ms after the last request was due)` : `only ${x.ok} of ${x.sent} accepted in ${x.seconds.toFixed(1)} s`);
+    const us = (sec: number, n: number) => ((sec / n) * 1e6).toFixed(0);
+    // Three runs: on a shared 2-core machine one run's tail says as much about the neighbours as about the gateway.
+    const runs: Accepted[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await acceptedRun(RATE));
+    const byP99 = [...runs].sort((x, y) => x.writtenP99! - y.writtenP99!);
+    const a = byP99[1]!;
+    console.log(`  accepted signed orders at an offered ${RATE} req/s for 5 s over ${KEYS} keys (median of 3 runs by p99): ${sustained(a)}  (target ≥ 2000/s)`);
     console.log(`  accepted latency (write → reply): p50 ${a.writtenP50!.toFixed(2)} ms, p99 ${a.writtenP99!.toFixed(2)} ms  (target p99 ≤ 10 ms)`);
     console.log(`  accepted latency (from when each request was due, so client-side delays count too): p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms, max ${a.max.toFixed(1)} ms; ${a.waitedForConnection} requests waited for a free connection`);
-    console.log(`  gateway CPU per accepted order: ${((a.cpu / a.ok) * 1e6).toFixed(0)} µs → ${Math.round(a.ok / a.cpu)} req/s per fully available core (${load()})`);
+    console.log(`  gateway CPU per accepted order: ${us(a.cpu, a.ok)} µs (main thread ${us(a.mainCpu, a.ok)} µs = ${Math.round((a.mainCpu / 5) * 100)} % busy at ${RATE}/s; other threads — paper-book writer, fsync pool, WAL checkpointer, V8 — ${us(a.otherCpu, a.ok)} µs) → ${Math.round(a.ok / a.cpu)} req/s per fully available core (${load()})`);
+    console.log(`  the 3 runs: ${runs.map((x) => `p50 ${x.writtenP50!.toFixed(1)} / p99 ${x.writtenP99!.toFixed(1)} ms, ${us(x.cpu, x.ok)} µs CPU (main ${us(x.mainCpu, x.ok)}) at load ${x.loadAvg.toFixed(1)}`).join('; ')}`);
     const sat = await acceptedRun(SATURATION_RATE);
     console.log(`  accepted at an offered ${SATURATION_RATE} req/s (capacity check): ${sustained(sat)}; write → reply p50 ${sat.writtenP50!.toFixed(2)} ms, p99 ${sat.writtenP99!.toFixed(2)} ms (${load()})`);
 
     const walMb = (f: string) => (fs.statSync(path.join(home, f)).size / 1e6).toFixed(1);
-    console.log(`  WAL files after ${(RATE + SATURATION_RATE) * 5 + 1000} accepted orders (bounded by checkpoint barriers): security.db-wal ${walMb('security.db-wal')} MB, paper-book.db-wal ${walMb('paper-book.db-wal')} MB`);
+    console.log(`  WAL files after ${(3 * RATE + SATURATION_RATE) * 5 + 1000} accepted orders (security.db-wal bounded by checkpoint barriers, paper-book.db-wal by its writer thread's automatic checkpoints): security.db-wal ${walMb('security.db-wal')} MB, paper-book.db-wal ${walMb('paper-book.db-wal')} MB`);
 
     const db = new Database(path.join(home, 'security.db'), { readonly: true });
     const nonces = () => (db.prepare('SELECT count(*) AS n FROM used_nonces').get() as { n: number }).n;

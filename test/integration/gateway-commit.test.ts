@@ -12,8 +12,9 @@ import { WalSync } from '../../data/store/security-wal-sync.js';
 import { CommitQueue } from '../../engine/gateway/commit-queue.js';
 import { startGateway, type RunningGateway } from '../../engine/gateway/run-gateway.js';
 import { parseGatewayConfig } from '../../engine/gateway/config.js';
-import { gatewayIntent, orderFromStored } from '../../engine/gateway/order-body.js';
-import type { PaperOrderIntake } from '../../engine/gateway/paper-intake.js';
+import { gatewayIntent, orderFromStored, toIntakeOrder } from '../../engine/gateway/order-body.js';
+import { PaperOrderIntake } from '../../engine/gateway/paper-intake.js';
+import { openPaperBook } from '../../data/store/security-paper-book.js';
 import { clientOrderId } from '../../engine/core/client-order-id.js';
 import { Keyring } from '../../engine/signing/keyring.js';
 import { SecretBox } from '../../engine/signing/secret-box.js';
@@ -249,11 +250,180 @@ describe('security schema v2', () => {
       expect(pending.map((p) => p.intentId)).toEqual(['pending-1']);
       expect(orderFromStored(pending[0]!)).toEqual(order('pending-1'));
       const indexes = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('gateway_intents', 'audit_log') ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-      expect(indexes).toEqual(['audit_log_key_expired']);
+      // (gateway_intents_key: schema v3's index, the table's key since it is a rowid table.)
+      expect(indexes).toEqual(['audit_log_key_expired', 'gateway_intents_key']);
       store.transaction(() => store.intents.markHandedOff('alice', 'pending-1'));
       expect(store.intents.pendingHandoff(10)).toEqual([]);
     } finally {
       store.close();
+    }
+  });
+});
+
+describe('security schema v3', () => {
+  it('keeps every intent when gateway_intents becomes a rowid table, and (principal, intentId) stays unique', () => {
+    const file = path.join(dir, 'security.db');
+    const v2 = openDatabase(file, { synchronous: 'FULL' });
+    migrate(v2, 'security', SECURITY_MIGRATIONS.filter((m) => m.version <= 2));
+    const ins = v2.prepare(`INSERT INTO gateway_intents (principal, intent_id, body_sha256, client_order_id, source, order_json, response, created_at)
+      VALUES (?, ?, 'sha', ?, 'api', '{"symbol":"BTC/USDT","side":"buy","type":"limit","amount":"0.001","price":"30000"}', '{"r":1}', ?)`);
+    ins.run('bob', 'b-1', 'ckb1', 7);
+    ins.run('alice', 'a-1', 'cka1', 5);
+    ins.run('alice', 'a-2', 'cka2', 6);
+    v2.prepare("INSERT INTO gateway_outbox (principal, intent_id) VALUES ('alice', 'a-2')").run();
+    v2.close();
+
+    const store = openSecurityStore(file);
+    try {
+      expect(store.db.prepare("SELECT version FROM schema_versions WHERE component = 'security' ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(store.db.prepare('SELECT principal, intent_id, client_order_id, created_at FROM gateway_intents ORDER BY rowid').all()).toEqual([
+        { principal: 'alice', intent_id: 'a-1', client_order_id: 'cka1', created_at: 5 },
+        { principal: 'alice', intent_id: 'a-2', client_order_id: 'cka2', created_at: 6 },
+        { principal: 'bob', intent_id: 'b-1', client_order_id: 'ckb1', created_at: 7 },
+      ]);
+      expect(store.intents.get('alice', 'a-1')).toEqual({
+        principal: 'alice', intentId: 'a-1', bodySha256: 'sha', clientOrderId: 'cka1', source: 'api',
+        order: '{"symbol":"BTC/USDT","side":"buy","type":"limit","amount":"0.001","price":"30000"}', response: '{"r":1}', createdAt: 5, handedOff: true,
+      });
+      expect(store.intents.pendingHandoff(10).map((p) => p.intentId)).toEqual(['a-2']);
+      const again = { principal: 'alice', intentId: 'a-1', bodySha256: 'x', clientOrderId: 'ckx', source: 'api' as const, order: '{}', response: '{}', createdAt: 9, handedOff: true };
+      expect(() => store.transaction(() => store.intents.insert(again))).toThrow(/UNIQUE constraint failed: gateway_intents.principal, gateway_intents.intent_id/);
+      expect(store.intents.get('alice', 'a-1')?.createdAt).toBe(5);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('audit chain head within a transaction', () => {
+  const row = (n: number) => ({ at: n, event: 'request.accepted' as const, outcome: 'accepted' as const, reason: null, detail: JSON.stringify({ n }) });
+  const chain = (store: SqliteSecurityStore) => store.db.prepare('SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq').all() as { seq: number; prev_hash: string; hash: string }[];
+  const linked = (rows: { seq: number; prev_hash: string; hash: string }[]) => rows.every((r, i) => i === 0 || (r.prev_hash === rows[i - 1]!.hash && r.seq === rows[i - 1]!.seq + 1));
+
+  it('chains appends of one transaction to each other, and an append undone with its savepoint leaves no gap', () => {
+    const store = openSecurityStore(path.join(dir, 'security.db'));
+    try {
+      store.transaction(() => {
+        store.audit.append(row(1));
+        expect(() => store.transaction(() => {
+          store.audit.append(row(2));
+          throw new Error('undo this item');
+        })).toThrow('undo this item');
+        store.audit.append(row(3));
+        store.audit.append(row(4));
+      });
+      const rows = chain(store);
+      expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+      expect(linked(rows)).toBe(true);
+      expect((store.db.prepare('SELECT detail FROM audit_log ORDER BY seq').all() as { detail: string }[]).map((r) => r.detail)).toEqual(['{"n":1}', '{"n":3}', '{"n":4}']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reads the head again in the next transaction, so rows another process appended in between are chained to', () => {
+    const file = path.join(dir, 'security.db');
+    const store = openSecurityStore(file);
+    const other = openSecurityStore(file);
+    try {
+      store.transaction(() => store.audit.append(row(1)));
+      other.transaction(() => other.audit.append(row(2)));
+      store.transaction(() => {
+        store.audit.append(row(3));
+        store.audit.append(row(4));
+      });
+      // A transaction that was rolled back as a whole leaves the head where it was.
+      expect(() => store.transaction(() => {
+        store.audit.append(row(5));
+        throw new Error('roll back');
+      })).toThrow('roll back');
+      other.transaction(() => other.audit.append(row(6)));
+      store.transaction(() => store.audit.append(row(7)));
+      const rows = chain(store);
+      expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(linked(rows)).toBe(true);
+    } finally {
+      other.close();
+      store.close();
+    }
+  });
+});
+
+describe('WalSync coalescing', () => {
+  it('runs one sync at a time: calls made while one runs share the next, which starts after it', async () => {
+    const store = openSecurityStore(path.join(dir, 'security.db'));
+    const sync = new WalSync(store.db);
+    try {
+      store.transaction(() => store.nonces.insert('k1', 'nonce-c1-0123456789abcdef', 1));
+      const first = sync.sync();
+      store.transaction(() => store.nonces.insert('k1', 'nonce-c2-0123456789abcdef', 1));
+      const second = sync.sync();
+      const third = sync.sync();
+      expect(second).toBe(third);
+      expect(second).not.toBe(first);
+      const order: string[] = [];
+      await Promise.all([first.then(() => order.push('first')), second.then(() => order.push('second'))]);
+      expect(order).toEqual(['first', 'second']);
+      // Nothing running now: the next call starts a sync of its own at once.
+      const fourth = sync.sync();
+      expect(fourth).not.toBe(second);
+      await fourth;
+    } finally {
+      await sync.close();
+      store.close();
+    }
+  });
+});
+
+describe('paper book writer thread', () => {
+  const order = (intentId: string, type: 'market' | 'limit' = 'limit') =>
+    toIntakeOrder('alice', 'api', { intentId, symbol: 'BTC/USDT', side: 'buy', type, amount: '0.001', price: '30000' }, 5);
+
+  it('commits on its own thread; the reading connection sees each batch once it resolved; close completes posted writes', async () => {
+    const file = path.join(dir, 'paper-book.db');
+    const book = openPaperBook(file);
+    book.writeOffThread();
+    const [a, b, c] = [order('w-1'), order('w-2'), order('w-3')];
+    try {
+      expect((await book.commitDurable([a, b], [])).map((o) => o.intentId)).toEqual(['w-1', 'w-2']);
+      const filled = { clientOrderId: b.clientOrderId, status: 'filled' as const, filledAmount: 0.001, averagePrice: 30000, reason: null, updatedAt: 9 };
+      // An existing client order id is skipped; the update is applied in the same transaction.
+      expect(await book.commitDurable([a], [filled])).toEqual([]);
+      expect(book.get(b.clientOrderId)).toMatchObject({ status: 'filled', filledAmount: 0.001, averagePrice: 30000, updatedAt: 9 });
+      expect(book.get(a.clientOrderId)).toMatchObject({ status: 'accepted', intentId: 'w-1', principal: 'alice', createdAt: 5 });
+      await book.setStateDurable('paused', 'true');
+      expect(book.getState('paused')).toBe('true');
+      const last = book.commitDurable([c], []);
+      await book.close();
+      expect((await last).map((o) => o.intentId)).toEqual(['w-3']);
+    } finally {
+      await book.close();
+    }
+    const again = openPaperBook(file);
+    try {
+      expect(again.withStatus('accepted').map((o) => o.intentId)).toEqual(['w-1', 'w-3']);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('the paper intake on the writer thread executes, lists, cancels and pauses as on the reading connection', async () => {
+    const file = path.join(dir, 'paper-book.db');
+    const book = openPaperBook(file);
+    book.writeOffThread();
+    const intake = new PaperOrderIntake({ book, clock: new TestClock(1000), cash: 1000, currency: 'USDT', commitIntervalMs: 5 });
+    try {
+      await Promise.all([intake.submit(order('i-1', 'market')), intake.submit(order('i-2', 'limit')), intake.submit(order('i-1', 'market'))]);
+      await intake.idle();
+      expect((await intake.listOrders({ limit: 10 })).map((o) => [o.intentId, o.status])).toEqual([['i-1', 'filled'], ['i-2', 'open']]);
+      const open = (await intake.listOrders({ status: 'open', limit: 10 }))[0]!;
+      expect(await intake.cancel(open.clientOrderId, 'alice')).toMatchObject({ ok: true, order: { status: 'canceled', reason: 'canceled by alice' } });
+      expect(await intake.cancel(open.clientOrderId, 'alice')).toEqual({ ok: false, reason: 'not_cancelable' });
+      await intake.pause();
+      expect(book.getState('paused')).toBe('true');
+      expect(await intake.balances()).toEqual([{ currency: 'USDT', total: 970 }, { currency: 'BTC', total: 0.001 }]);
+    } finally {
+      await intake.close();
     }
   });
 });

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { signRequest, canonicalString, sha256Hex, EMPTY_BODY_SHA256 } from '../../engine/client/index.js';
 import { generateSecret, generateNonce, NONCE_RE, hmacHex } from '../../engine/signing/canonical.js';
 import { parseScopes, hasScope, keyValidity, keyStatusLabel } from '../../engine/signing/keyring.js';
-import { auditHash, auditCanonicalJson, verifyAuditChain, GENESIS_HASH } from '../../engine/signing/audit-chain.js';
+import { auditHash, auditCanonicalJson, verifyAuditChain, GENESIS_HASH, AUDIT_HASH_FIELDS } from '../../engine/signing/audit-chain.js';
 import { SecretBox } from '../../engine/signing/secret-box.js';
 import { RateLimiter } from '../../engine/gateway/rate-limit.js';
 import { FloodControl } from '../../engine/gateway/flood-control.js';
@@ -101,6 +101,22 @@ describe('audit hash chain (6.7)', () => {
     const json = auditCanonicalJson(r);
     expect(json).toBe('{"at":1001,"body_sha256":null,"detail":null,"event":"request.rejected","key_id":"ck_a_1","method":"GET","outcome":"rejected","prev_hash":"' + GENESIS_HASH + '","principal":null,"reason":"bad_signature","remote":"127.0.0.1","seq":1,"target":"/v1/orders"}');
     expect(r.hash).toBe(crypto.createHash('sha256').update(GENESIS_HASH + '\n' + json).digest('hex'));
+  });
+
+  it('writes the same canonical JSON as JSON.stringify of the sorted columns, for any text and number', () => {
+    const texts = [null, '', 'plain', 'quote " back \\ slash', 'ctl \u0000\u001f\n\t', 'ünïcødé €', 'emoji 😀', 'lone \ud800 surrogate', '</script>'];
+    const numbers = [0, 1, 1767222000000, -5, 2 ** 53 - 1];
+    for (let i = 0; i < texts.length * numbers.length; i++) {
+      const t = (k: number) => texts[(i + k) % texts.length]!;
+      const r = {
+        seq: numbers[i % numbers.length]!, at: numbers[(i + 1) % numbers.length]!, event: t(0) ?? 'e', principal: t(1), key_id: t(2), outcome: t(3) ?? 'ok',
+        reason: t(4), method: t(5), target: t(6), body_sha256: t(7), remote: t(8), detail: t(9), prev_hash: GENESIS_HASH,
+      };
+      const sorted: Record<string, unknown> = {};
+      for (const f of AUDIT_HASH_FIELDS) sorted[f] = r[f];
+      expect(auditCanonicalJson(r)).toBe(JSON.stringify(sorted));
+      expect(auditHash(r)).toBe(crypto.createHash('sha256').update(GENESIS_HASH + '\n' + JSON.stringify(sorted), 'utf8').digest('hex'));
+    }
   });
 
   it('verifies a good chain and names the first edited row', () => {
