@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError, isoUtc, parseInstrument, parseTime, parseTimeframe } from '../domain/index.js';
 import type { JsonObject } from '../reports/index.js';
@@ -105,9 +106,10 @@ export async function backtestFromStore(
   // The store, config and report modules load side by side with the strategy (fewer idle waits at start-up).
   const modules = Promise.all([import('../../data/store/bar-store.js'), import('../../config/index.js'), import('../reports/index.js')]);
   modules.catch(() => {}); // awaited below; a failure before that point must not surface as unhandled
-  // A second thread for the report's bar-only parts and report.html (engine/reports/report-helper.ts).
+  // A second thread for the report's bar-only parts and report.html (engine/reports/report-helper.ts), when
+  // there is a second core for it.
   const { ReportHelper } = await import('../reports/report-helper.js');
-  const helper = ReportHelper.start(path.join(PACKAGE_ROOT, 'dist/engine/reports/report-worker.js'));
+  const helper = ReportHelper.start(os.availableParallelism() > 1 ? path.join(PACKAGE_ROOT, 'dist/engine/reports/report-worker.js') : undefined);
   try {
     return await runFromStore(spec, opts, { timeframe, from, to, intrabarTf, modules, helper });
   } finally {
