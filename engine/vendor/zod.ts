@@ -1,6 +1,6 @@
 /**
  * zod, through one module: `npm run build` replaces the compiled file with a single-file bundle
- * (bin/bundle-vendor.mjs), which loads much faster than zod's ~100 ESM files — CLI start-up counts.
+ * (bin/build-bundles.mjs), which loads much faster than zod's ~100 ESM files — CLI start-up counts.
  * Only the schema builders Candlekeep uses are exported, so the bundle leaves the rest of zod out
  * (half the size, half the load time). Add a builder here when a schema needs one.
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Post-build step: replaces dist/engine/vendor/{zod,yargs}.js (plain re-exports) with single-file esbuild
-// bundles of those packages. Fewer files for Node's ESM loader = faster CLI start-up. Runs offline.
+// Post-build step (npm run build): replaces dist/engine/vendor/{zod,yargs}.js (plain re-exports) with single-file esbuild
+// bundles of those packages, then bundles the CLI itself (below). Fewer files for Node's ESM loader = faster CLI start-up. Runs offline.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
