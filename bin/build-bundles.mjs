@@ -22,18 +22,38 @@ const lightStringWidth = {
   },
 };
 
+/**
+ * yargs renders the running command's whole help text right after calling its handler, to have it ready should
+ * the handler fail (`cacheHelpMessage`): 10–20 ms of every command. Candlekeep's fail handler never prints help
+ * (bad input is one line naming the problem; `--help` renders help afresh), so the bundle leaves that cache empty.
+ */
+const noEagerHelp = {
+  name: 'no-eager-help',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]usage\.js$/ }, (args) => {
+      const src = fs.readFileSync(args.path, 'utf8');
+      const eager = 'cachedHelpMessage = this.help();';
+      if (!src.includes(eager)) throw new Error(`${args.path}: yargs changed, "${eager}" not found (update bin/build-bundles.mjs)`);
+      return { contents: src.replace(eager, 'cachedHelpMessage = undefined;'), loader: 'js' };
+    });
+  },
+};
+
 // Each compiled engine/vendor module (tsc output: imports from the package) becomes its own bundle.
 for (const file of ['zod.js', 'yargs.js']) {
   const target = path.join(out, file);
   if (!fs.existsSync(target)) throw new Error(`${target} is missing: run tsc first`);
   const contents = fs.readFileSync(target, 'utf8');
+  // Only tsc's output (a re-export of the package) is bundled: a file that is already a bundle would be
+  // bundled again as is, without the plugins below taking effect.
+  if (!/from '(zod|yargs)'/.test(contents)) throw new Error(`${target} is not tsc's output (already bundled?): run \`npm run build\``);
   await build({
     stdin: { contents, resolveDir: root, loader: 'js', sourcefile: file },
     bundle: true, format: 'esm', platform: 'node', target: 'node20', minify: true, legalComments: 'inline',
     outfile: target, allowOverwrite: true, logLevel: 'error',
     // yargs' ESM build calls require() for a few built-ins.
     banner: { js: "import { createRequire as __ckRequire } from 'node:module'; const require = __ckRequire(import.meta.url);" },
-    plugins: [lightStringWidth],
+    plugins: [lightStringWidth, noEagerHelp],
   });
   fs.rmSync(`${target}.map`, { force: true });
 }
