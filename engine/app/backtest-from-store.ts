@@ -1,9 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { UserError, isoUtc, parseInstrument, parseTime, parseTimeframe } from '../domain/index.js';
 import type { JsonObject } from '../reports/index.js';
-import type { ReportHelper } from '../reports/report-helper.js';
 import type { BacktestOutcome, MarketRules } from '../domain/index.js';
 import type { BarStore, SeriesKey, TimeRange } from '../ports/index.js';
 import type { AnyStrategy } from '../api/index.js';
@@ -106,37 +104,12 @@ export async function backtestFromStore(
   // The store, config and report modules load side by side with the strategy (fewer idle waits at start-up).
   const modules = Promise.all([import('../../data/store/bar-store.js'), import('../../config/index.js'), import('../reports/index.js')]);
   modules.catch(() => {}); // awaited below; a failure before that point must not surface as unhandled
-  // A second thread for the report's bar-only parts and report.html (engine/reports/report-helper.ts), when
-  // there is a second core for it.
-  const { ReportHelper } = await import('../reports/report-helper.js');
-  const helper = ReportHelper.start(os.availableParallelism() > 1 ? path.join(PACKAGE_ROOT, 'dist/engine/reports/report-worker.js') : undefined);
-  try {
-    return await runFromStore(spec, opts, { timeframe, from, to, intrabarTf, modules, helper });
-  } finally {
-    void helper.close();
-  }
-}
-
-type Prepared = {
-  readonly timeframe: SeriesKey['timeframe'];
-  readonly from: number | undefined;
-  readonly to: number | undefined;
-  readonly intrabarTf: SeriesKey['timeframe'] | undefined;
-  readonly modules: Promise<[typeof import('../../data/store/bar-store.js'), typeof import('../../config/index.js'), typeof import('../reports/index.js')]>;
-  readonly helper: ReportHelper;
-};
-
-async function runFromStore(
-  spec: BacktestSpec,
-  opts: { home: string; resultsDir: string; html?: boolean; log?: (e: LogEntry) => void },
-  { timeframe, from, to, intrabarTf, modules, helper }: Prepared,
-): Promise<StoredBacktestResult> {
   const strategy = await loadStrategy(spec.strategy);
   strategyParams(strategy, spec.params ?? {}); // bad params fail before any data is read
   const primary: SeriesKey = { instrument: spec.instrument, timeframe };
   const keys = requiredSeries(strategy, primary);
   const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-  const [{ openBarStore }, { homePaths }, { writeRunArtifactsWith, renderSummary }] = await modules;
+  const [{ openBarStore }, { homePaths }, { writeRunArtifacts, renderSummary }] = await modules;
   const marketDb = homePaths(opts.home).marketDb;
   if (!fs.existsSync(marketDb)) throw missingData(primary, `no bars are stored (no database at "${marketDb}")`);
   // Read-write so the store can cache the series hash it computes on first use.
@@ -146,9 +119,7 @@ async function runFromStore(
   // Market rules: the spec's (flags) when given, else each instrument's as recorded by `data fetch`.
   const markets: Record<string, MarketRules> = {};
   try {
-    // The primary series in shared memory: the report helper thread reads it without a copy.
-    data = [...loadSeries(store, keys.slice(0, 1), range, { shared: true }), ...loadSeries(store, keys.slice(1), range)];
-    helper.prepare(data[0]!.bars);
+    data = loadSeries(store, keys, range);
     if (!spec.market) Object.assign(markets, storedMarketRules(store, keys));
     if (intrabarTf) {
       // The finer bars inside the run's range, for every traded instrument.
@@ -160,11 +131,8 @@ async function runFromStore(
   }
   const sim = { ...simOptions(spec), ...(Object.keys(markets).length ? { markets } : {}) };
   const outcome = runBacktest({ strategy, data, ...sim, ...(finer.length ? { finer } : {}), ...(opts.log ? { log: opts.log } : {}) });
-  const marketReturns = await helper.marketReturns(data[0]!.bars.close);
-  const written = await writeRunArtifactsWith(
-    helper,
+  const written = writeRunArtifacts(
     {
-      ...(marketReturns ? { marketReturns } : {}),
       outcome,
       spec: JSON.parse(JSON.stringify(spec)) as JsonObject,
       engineVersion: engineVersion(),

@@ -114,7 +114,8 @@ export async function prepareSearch(spec: OptimizeSpec, home: string): Promise<P
   let markets: Record<string, MarketRules> = {};
   try {
     const keys = requiredSeries(strategy, primary);
-    data = loadSeries(store, keys, range);
+    // Straight into shared memory: the sweep's worker threads read these very buffers (shareBars).
+    data = loadSeries(store, keys, range, { shared: true });
     // The same market rules as `candlekeep backtest`: the spec's when given, else the recorded ones.
     if (!spec.market) markets = storedMarketRules(store, keys);
   } finally {

@@ -3,7 +3,6 @@ import type { BacktestOutcome, BarColumns } from '../domain/index.js';
 import { ANNUAL_TRADING_DAYS } from './daily-returns.js';
 import { downsampleBucketSize, downsampleIndices } from './downsample.js';
 import { computeMetrics, type Metrics } from './metrics.js';
-import type { MarketReturns } from './market-returns.js';
 import { RawJson, formatJson, sortKeysDeep } from './report-json.js';
 import { renderTrades } from './trades-csv.js';
 import { REPORT_SCHEMA_ID, type JsonObject, type Report, type ReportTrade } from './report-schema.js';
@@ -21,8 +20,6 @@ export type ReportInput = {
   readonly primaryBars?: BarColumns;
   /** Precomputed metrics (when the caller already has them); otherwise computed here. */
   readonly metrics?: Metrics;
-  /** The primary closes' log returns, when already computed (for beta); otherwise computed with the metrics. */
-  readonly marketReturns?: MarketReturns;
 };
 
 /** Max equity points stored in report.json (and drawn in report.html). */
@@ -46,7 +43,7 @@ export type BuiltReport = {
  */
 export function buildReport(input: ReportInput): BuiltReport {
   const o = input.outcome;
-  const metrics = input.metrics ?? computeMetrics(o, input.marketReturns);
+  const metrics = input.metrics ?? computeMetrics(o);
   const n = Math.min(o.equity.time.length, o.equity.equity.length);
   const idx = downsampleIndices(o.equity.equity.subarray(0, n), MAX_EQUITY_POINTS);
   const time = new Array<number>(idx.length);

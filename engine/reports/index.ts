@@ -17,9 +17,8 @@ export { buildReport, MAX_EQUITY_POINTS, type ReportInput, type BuiltReport } fr
 export { formatJson } from './report-json.js';
 export { tradesCsv } from './trades-csv.js';
 export { renderSummary } from './render-summary.js';
-export { renderHtml, resampleCandles, htmlCandles, MAX_HTML_CANDLES, type HtmlCandles } from './render-html.js';
-export { writeRunArtifacts, writeRunArtifactsWith, runRecord, INDEXED_METRICS, type WriteRunOptions, type WrittenRun } from './write-run-artifacts.js';
-export { ReportHelper } from './report-helper.js';
+export { renderHtml, resampleCandles, MAX_HTML_CANDLES } from './render-html.js';
+export { writeRunArtifacts, runRecord, INDEXED_METRICS, type WriteRunOptions, type WrittenRun } from './write-run-artifacts.js';
 export { marketLogReturns, type MarketReturns } from './market-returns.js';
 export { readReport, loadRuns, listRuns, type LoadedRun } from './load-run.js';
 export { compareRuns, renderComparison, type RunComparison, type TradeDiff, type TradeDifference } from './compare-runs.js';

@@ -1,8 +1,6 @@
 /**
  * Per-bar log returns of the primary series' closes, with their mean and sum of squared deviations
- * (two passes: stable). Beta needs them; they depend on the bars only, so `backtest` computes them on a
- * helper thread while the engine runs (engine/reports/report-helper.ts), and the same function in-thread
- * otherwise: the figures are identical either way.
+ * (two passes: stable): the market side of beta (metrics.ts).
  */
 export type MarketReturns = {
   /** y[i − 1] = ln(close[i] / close[i − 1]) for i = 1 … n − 1. */

@@ -2,7 +2,7 @@ import type { BacktestOutcome, ClosedTrade, EpochMs } from '../domain/index.js';
 import { ANNUAL_TRADING_DAYS, DAY_MS, dailyReturns, geometricMean, mean, sampleVariance } from './daily-returns.js';
 import { drawdownScan, type DrawdownPeriod } from './drawdowns.js';
 import { probabilisticSharpe } from './probabilistic-sharpe.js';
-import { marketLogReturns, type MarketReturns } from './market-returns.js';
+import { marketLogReturns } from './market-returns.js';
 
 /**
  * Every figure backtesting.py reports, plus a few more, as one typed object.
@@ -133,11 +133,8 @@ const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
  */
 export type CoreMetrics = Omit<Metrics, 'alphaFrac' | 'beta' | 'avgDrawdownFrac' | 'maxDrawdownDurationMs' | 'avgDrawdownDurationMs'>;
 
-/**
- * Computes all metrics from a backtest's raw facts. Pure; O(equity points + trades).
- * `market`: the primary closes' log returns when already computed (marketLogReturns), else computed here.
- */
-export function computeMetrics(o: BacktestOutcome, market?: MarketReturns): Metrics {
+/** Computes all metrics from a backtest's raw facts. Pure; O(equity points + trades). */
+export function computeMetrics(o: BacktestOutcome): Metrics {
   const periods: DrawdownPeriod[] = [];
   const core = coreMetrics(o, periods);
   let depthSum = 0, durSum = 0, durMax = 0;
@@ -148,7 +145,7 @@ export function computeMetrics(o: BacktestOutcome, market?: MarketReturns): Metr
   }
   const np = periods.length;
   const n = curveLength(o);
-  const beta = computeBeta(o.equity.equity.subarray(0, n), o.benchmark.close, market);
+  const beta = computeBeta(o.equity.equity.subarray(0, n), o.benchmark.close);
   const alpha = core.returnFrac - beta * buyHoldReturn(o);
   return orderMetrics({
     ...core,
@@ -254,13 +251,12 @@ function coreMetrics(o: BacktestOutcome, periods: DrawdownPeriod[] | null): Core
 /**
  * Beta of per-bar log returns of equity against the primary series' closes (aligned by index):
  * Σ x·(y − ȳ) / Σ (y − ȳ)², which is cov(x, y) / var(y) since Σ (y − ȳ) = 0. A flat equity bar has
- * log return x = 0 and adds nothing, so only bars where equity moved take a logarithm here; the market's
- * returns come precomputed (`market`, for exactly these bars) or are computed now, by the same function.
+ * log return x = 0 and adds nothing, so only bars where equity moved take a logarithm of equity.
  */
-function computeBeta(equity: Float64Array, close: Float64Array, market?: MarketReturns): number {
+function computeBeta(equity: Float64Array, close: Float64Array): number {
   const n = Math.min(equity.length, close.length);
   if (n < 3) return NaN; // needs at least two returns
-  const mr = market && market.y.length === n - 1 ? market : marketLogReturns(close, n);
+  const mr = marketLogReturns(close, n);
   const y = mr.y, my = mr.mean;
   let cxy = 0;
   for (let i = 1; i < n; i++) {

@@ -41,18 +41,6 @@ export function resampleCandles(bars: BarColumns, max = MAX_HTML_CANDLES): Candl
   return out;
 }
 
-/** The price chart's candles, prepared from the bars alone (a helper thread can do it while the engine runs). */
-export type HtmlCandles = { readonly candles: readonly Candle[]; /** Bars they were merged from. */ readonly bars: number };
-
-export function htmlCandles(bars?: BarColumns): HtmlCandles {
-  return { candles: bars && bars.length ? resampleCandles(bars) : [], bars: bars?.length ?? 0 };
-}
-
-/** Loads the chart library now (it is read once per process). */
-export function preloadChartLibrary(): void {
-  lightweightChartsSource();
-}
-
 /** Index of the candle whose time is the last one ≤ t (seconds). */
 function candleAt(candles: readonly Candle[], tSec: number): number {
   let lo = 0, hi = candles.length - 1, ans = 0;
@@ -121,9 +109,8 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
  * and exit markers (when bars are given), the equity and drawdown curves, and the metrics table.
  * Synthetic data is labelled in the title and a banner.
  */
-export function renderHtml(r: Report, primaryBars?: BarColumns | HtmlCandles): string {
-  const prepared = primaryBars && 'candles' in primaryBars ? primaryBars : htmlCandles(primaryBars);
-  const candles = prepared.candles;
+export function renderHtml(r: Report, primaryBars?: BarColumns): string {
+  const candles = primaryBars && primaryBars.length ? resampleCandles(primaryBars) : [];
   const primary = r.benchmark.instrument;
   const markers = candles.length ? tradeMarkers(r, candles) : [];
   const equity: { time: number; value: number }[] = [];
@@ -157,8 +144,8 @@ export function renderHtml(r: Report, primaryBars?: BarColumns | HtmlCandles): s
   const sampled = r.equity.sampling === 'full' ? '' : ` (downsampled from ${r.equity.sourcePoints} points: low, high and last of every ${r.equity.bucketSize})`;
   const candleNote = !candles.length
     ? '<p class="note">No price chart: the bars were not passed to the report writer.</p>'
-    : candles.length < prepared.bars
-      ? `<p class="note">${prepared.bars} bars merged into ${candles.length} candles.</p>`
+    : primaryBars && candles.length < primaryBars.length
+      ? `<p class="note">${primaryBars.length} bars merged into ${candles.length} candles.</p>`
       : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

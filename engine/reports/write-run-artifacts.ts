@@ -3,7 +3,6 @@ import path from 'node:path';
 import { UserError } from '../domain/index.js';
 import { RunIndex, type RunRecord } from '../../data/store/run-index.js';
 import { buildReport, type BuiltReport, type ReportInput } from './build-report.js';
-import type { ReportHelper } from './report-helper.js';
 import { renderHtml } from './render-html.js';
 import type { Report } from './report-schema.js';
 
@@ -47,24 +46,6 @@ export function writeRunArtifacts(input: ReportInput, opts: WriteRunOptions): Wr
   try {
     writeData(s);
     if (s.html) fs.writeFileSync(path.join(s.tmp, 'report.html'), renderHtml(s.built.report, input.primaryBars));
-  } catch (e) {
-    throw failed(s, e);
-  }
-  return commit(s, opts);
-}
-
-/**
- * writeRunArtifacts with a ReportHelper (report-helper.ts): report.html is rendered on the helper thread
- * while this one writes report.json and trades.csv. The same files, the same guarantees.
- */
-export async function writeRunArtifactsWith(helper: ReportHelper, input: ReportInput, opts: WriteRunOptions): Promise<WrittenRun> {
-  const s = stage(input, opts);
-  try {
-    const html = s.html ? helper.writeHtml(s.built.report, input.primaryBars, path.join(s.tmp, 'report.html')) : undefined;
-    // Settled before any error leaves here: the temporary folder is removed only once nothing writes into it.
-    const [data, page] = await Promise.allSettled([Promise.resolve().then(() => writeData(s)), html]);
-    if (data.status === 'rejected') throw data.reason;
-    if (page.status === 'rejected') throw page.reason;
   } catch (e) {
     throw failed(s, e);
   }

@@ -14,11 +14,22 @@ export type SharedSeries = {
 
 let sharedCount = 0;
 
+/**
+ * The bars in one SharedArrayBuffer (six columns, one after the other). Bars already laid out that way
+ * (a bar store read with `shared: true`, allocBarColumns' layout) are shared as they are; others are copied once.
+ */
 export function shareBars(key: SeriesKey, c: BarColumns, extra: { hash?: string; synthetic?: boolean } = {}): SharedSeries {
   const n = c.length;
-  const buffer = new SharedArrayBuffer(n * 6 * 8);
-  const f = new Float64Array(buffer);
-  f.set(c.openTime, 0); f.set(c.open, n); f.set(c.high, 2 * n); f.set(c.low, 3 * n); f.set(c.close, 4 * n); f.set(c.volume, 5 * n);
+  const own = c.openTime.buffer;
+  const cols = [c.openTime, c.open, c.high, c.low, c.close, c.volume];
+  const inPlace = own instanceof SharedArrayBuffer && own.byteLength === n * 48 && cols.every((col, k) => col.buffer === own && col.byteOffset === k * n * 8 && col.length === n);
+  let buffer: SharedArrayBuffer;
+  if (inPlace) buffer = own;
+  else {
+    buffer = new SharedArrayBuffer(n * 6 * 8);
+    const f = new Float64Array(buffer);
+    cols.forEach((col, k) => f.set(col, k * n));
+  }
   return { id: `bars-${++sharedCount}`, key, length: n, buffer, ...extra };
 }
 

@@ -63,3 +63,30 @@ describe('runSweep', () => {
     for (const t of r.results) expect(t).toEqual(all[t.index]);
   });
 });
+
+describe('shareBars', () => {
+  it('shares bars already in one SharedArrayBuffer as they are, and copies others once', async () => {
+    const { shareBars, sharedColumns } = await import('../../engine/research/shared-bars.js');
+    const { allocBarColumns } = await import('../../engine/domain/index.js');
+    const key = { instrument: 'synth:X/USD', timeframe: '1m' } as const;
+    const fill = (c: BarColumns) => {
+      for (let i = 0; i < c.length; i++) {
+        c.openTime[i] = i * 60_000; c.open[i] = 100 + i; c.high[i] = 101 + i; c.low[i] = 99 + i; c.close[i] = 100.5 + i; c.volume[i] = i;
+      }
+      return c;
+    };
+    const shared = fill(allocBarColumns(50, { shared: true }));
+    const plain = fill(allocBarColumns(50));
+    const a = shareBars(key, shared);
+    const b = shareBars(key, plain);
+    expect(a.buffer).toBe(shared.close.buffer);
+    expect(b.buffer).not.toBe(plain.close.buffer);
+    for (const s of [a, b]) {
+      const c = sharedColumns(s);
+      for (const k of ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const) expect([...c[k]]).toEqual([...plain[k]]);
+    }
+    // A slice of shared bars is not in the layout: copied.
+    const { sliceBarColumns } = await import('../../engine/domain/index.js');
+    expect(shareBars(key, sliceBarColumns(shared, 5, 20)).buffer).not.toBe(shared.close.buffer);
+  });
+});
