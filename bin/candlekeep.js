@@ -9,8 +9,8 @@ if (!existsSync(fileURLToPath(modular))) {
   process.stderr.write('candlekeep: the compiled sources are missing (dist/). Run `npm ci` or `npm run build` first.\n');
   process.exit(2);
 }
-// The one-file CLI (npm run build makes it) starts faster; a bare `tsc` leaves it older than main.js, and
-// then the freshly compiled modules are used instead.
+// The bundled CLI (npm run build makes it) starts faster; a bare `tsc` leaves it older than main.js, and
+// then the freshly compiled modules are used instead (as with CANDLEKEEP_NO_BUNDLE=1, for debugging).
 const fresh = (() => {
   try {
     return statSync(fileURLToPath(bundle)).mtimeMs >= statSync(fileURLToPath(modular)).mtimeMs;

@@ -37,6 +37,20 @@ describe('candlekeep backtest', () => {
     expect(report.strategy.params).toEqual({ fast: 10, slow: 50, size: 'all-in' });
   });
 
+  it('gives the same report from the bundled CLI and from the compiled modules (CANDLEKEEP_NO_BUNDLE)', () => {
+    const args = ['backtest', '--strategy', 'donchian-turtle', ...SERIES, '--json', '--no-html'];
+    const bundled = runCli(args, { home, cwd });
+    const modular = runCli(args, { home, cwd, env: { CANDLEKEEP_NO_BUNDLE: '1' } });
+    expect(bundled.code, bundled.stderr).toBe(0);
+    expect(modular.code, modular.stderr).toBe(0);
+    expect(bundled.stdout).toBe(modular.stdout);
+    expect(JSON.parse(bundled.stdout).metrics.tradeCount).toBeGreaterThan(0);
+    // A UserError thrown inside the shared strategy API (engine/api) is still one clean line from the bundle.
+    const bad = runCli(['backtest', '--strategy', 'sma-cross', ...SERIES, '--param', 'fast=1'], { home, cwd });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('names the file and the field of a bad spec', () => {
     const spec = path.join(cwd, 'bad.json');
     fs.writeFileSync(spec, JSON.stringify({ strategy: 'sma-cross', instrument: 'synth:BTC/USDT', timeframe: '1h', cash: -5 }));
