@@ -2,7 +2,7 @@ import type { BacktestOutcome, ClosedTrade, EpochMs } from '../domain/index.js';
 import { ANNUAL_TRADING_DAYS, DAY_MS, dailyReturns, geometricMean, mean, sampleVariance } from './daily-returns.js';
 import { drawdownScan, type DrawdownPeriod } from './drawdowns.js';
 import { probabilisticSharpe } from './probabilistic-sharpe.js';
-import { marketLogReturns } from './market-returns.js';
+import { logRatio } from './market-returns.js';
 
 /**
  * Every figure backtesting.py reports, plus a few more, as one typed object.
@@ -249,22 +249,23 @@ function coreMetrics(o: BacktestOutcome, periods: DrawdownPeriod[] | null): Core
 }
 
 /**
- * Beta of per-bar log returns of equity against the primary series' closes (aligned by index):
- * Σ x·(y − ȳ) / Σ (y − ȳ)², which is cov(x, y) / var(y) since Σ (y − ȳ) = 0. A flat equity bar has
- * log return x = 0 and adds nothing, so only bars where equity moved take a logarithm of equity.
+ * Beta of per-bar log returns of equity (x) against the primary series' closes (y), aligned by index:
+ * Σ x·(y − ȳ) / Σ (y − ȳ)², which is cov(x, y) / var(y) since Σ (y − ȳ) = 0. One pass, no allocation: ȳ is
+ * ln(last / first close) / (n − 1) (the log returns telescope); a flat equity bar has x = 0 and adds nothing
+ * to the covariance.
  */
 function computeBeta(equity: Float64Array, close: Float64Array): number {
   const n = Math.min(equity.length, close.length);
   if (n < 3) return NaN; // needs at least two returns
-  const mr = marketLogReturns(close, n);
-  const y = mr.y, my = mr.mean;
-  let cxy = 0;
+  const my = logRatio(close[n - 1]!, close[0]!) / (n - 1);
+  let cxy = 0, vy = 0;
   for (let i = 1; i < n; i++) {
+    const d = logRatio(close[i]!, close[i - 1]!) - my;
+    vy += d * d;
     const e0 = equity[i - 1]!, e1 = equity[i]!;
-    if (e1 === e0 && e0 > 0) continue;
-    cxy += Math.log(e1 / e0) * (y[i - 1]! - my);
+    if (e1 !== e0 || !(e0 > 0)) cxy += logRatio(e1, e0) * d;
   }
-  return mr.m2 > 0 ? cxy / mr.m2 : NaN;
+  return vy > 0 ? cxy / vy : NaN;
 }
 
 type TradeStats = Pick<

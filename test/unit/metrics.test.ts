@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BacktestOutcome, ClosedTrade } from '../../engine/domain/index.js';
-import { computeMetrics, dailyReturns, drawdowns, normalCdf, probabilisticSharpe, METRIC_KEYS } from '../../engine/reports/index.js';
+import { computeMetrics, dailyReturns, drawdowns, logRatio, normalCdf, probabilisticSharpe, METRIC_KEYS } from '../../engine/reports/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1); // midnight UTC
@@ -269,3 +269,23 @@ describe('probabilisticSharpe', () => {
     expect(probabilisticSharpe([0.01, 0.02])).toBeNull();
   });
 });
+
+describe('logRatio (the log returns behind beta)', () => {
+  it('equals ln(b / a) to within 2e-16 relative for small moves and exactly Math.log(b / a) for large ones', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    let worst = 0;
+    for (let k = 0; k < 20_000; k++) {
+      const a = 1 + rnd() * 1e5;
+      const b = a * (1 + (rnd() - 0.5) * 0.06); // moves up to ±3 %
+      const ref = Math.log1p((b - a) / a); // b − a exact for close values: one rounding only
+      worst = Math.max(worst, Math.abs(logRatio(b, a) - ref) / Math.abs(ref || 1));
+    }
+    expect(worst).toBeLessThan(2e-16 * 4);
+    for (const [b, a] of [[200, 100], [50, 100], [1e9, 1], [1.5, 1]] as const) expect(logRatio(b, a)).toBe(Math.log(b / a));
+    expect(logRatio(100, 100)).toBe(0);
+    expect(Number.isNaN(logRatio(-1, 100))).toBe(true);
+    expect(logRatio(0, 100)).toBe(-Infinity);
+  });
+});
+
