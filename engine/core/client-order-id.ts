@@ -33,9 +33,13 @@ export function intentHash(i: OrderIntent): Buffer {
   return crypto.createHash('sha256').update(intentTuple(i), 'utf8').digest();
 }
 
+/** sha256 as hex in one call where Node has crypto.hash (≥ 20.12; the gateway derives an id per order). */
+const sha256Hex: (s: string) => string =
+  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'hex') : (s) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
+
 /** Binance, Bybit, OKX, Coinbase: "ck" + first 30 hex chars of sha256(tuple) — 32 chars of [a-z0-9]. */
 export function clientOrderId(i: OrderIntent): string {
-  return 'ck' + intentHash(i).toString('hex').slice(0, 30);
+  return 'ck' + sha256Hex(intentTuple(i)).slice(0, 30);
 }
 
 /** Kraken: the first 16 bytes of the hash as a UUID with version nibble 8 and variant 10xx. */
