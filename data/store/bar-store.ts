@@ -6,6 +6,7 @@ import type { BarStore, SeriesInfo, SeriesKey, StoredMarketRules, TimeRange, Ups
 import { homePaths } from '../../config/home.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
 import { BarHasher, chunkView, decodeChunk, encodeChunk } from './bar-codec.js';
+import { SNAPSHOT_MIN_BARS, readSnapshot, toShared, writeSnapshot } from './bar-snapshot.js';
 
 /**
  * Bars per chunk. A chunk covers a fixed, epoch-aligned time span of CHUNK_BARS × timeframe, so a bar
@@ -101,11 +102,16 @@ const MAX_T = 8.64e15;
 export class SqliteBarStore implements BarStore {
   private readonly st;
 
+  /** Where the columnar read cache lives (`<home>/cache/bars`), or undefined to do without it. */
+  private readonly snapshotDir: string | undefined;
+
   constructor(
     private readonly db: Db,
     /** The database file, for error messages. */
     readonly file: string = db.name,
+    opts: { readonly snapshots?: boolean } = {},
   ) {
+    this.snapshotDir = opts.snapshots === false || file === ':memory:' || file === '' ? undefined : path.join(path.dirname(file), 'cache', 'bars');
     try {
       // Range reads straight from the mapped file: no copy through SQLite's page cache.
       db.pragma('mmap_size = 1073741824');
@@ -194,11 +200,25 @@ export class SqliteBarStore implements BarStore {
   }
 
   read(key: SeriesKey, range: TimeRange = {}, opts: { readonly shared?: boolean } = {}): BarColumns {
-    return this.guard(() => {
+    // One read transaction: the series row (its content hash) and the chunks come from the same snapshot of the
+    // database, so a whole-series read can be filed under that hash (bar-snapshot.ts) even while others write.
+    return this.guard(() => this.db.transaction(() => {
       const row = this.st.series.get(key.instrument, key.timeframe);
       if (!row) return allocBarColumns(0, opts);
-      return this.readRows(row, range, opts);
-    });
+      const from = range.from ?? MIN_T;
+      const to = range.to ?? MAX_T;
+      // The cache holds the whole series: worth reading for a range covering most of it, not for a sliver.
+      const covered = (Math.min(to, row.last + 1) - Math.max(from, row.first)) / (row.last + 1 - row.first);
+      const snap = covered >= 0.5 ? this.snapshot(row) : undefined;
+      if (snap) {
+        const lo = lowerBound(snap.openTime, from);
+        const part = from >= to ? allocBarColumns(0) : sliceBarColumns(snap, lo, Math.max(lo, lowerBound(snap.openTime, to)));
+        return opts.shared ? toShared(part) : part;
+      }
+      const out = this.readRows(row, range, opts);
+      if (out.length === row.count) this.saveSnapshot(row, out);
+      return out;
+    })());
   }
 
   info(key: SeriesKey): SeriesSummary | undefined {
@@ -363,6 +383,18 @@ export class SqliteBarStore implements BarStore {
     this.st.setTotals.run(t.count, t.first!, t.last!, source, synthetic ? 1 : 0, id);
   }
 
+  /** The series' columnar read cache (bar-snapshot.ts), when this version of it is on file. */
+  private snapshot(row: SeriesRow): BarColumns | undefined {
+    if (!this.snapshotDir || row.hash === null || row.count < SNAPSHOT_MIN_BARS) return undefined;
+    return readSnapshot(this.snapshotDir, { instrument: row.instrument, timeframe: row.timeframe, hash: row.hash }, row.count);
+  }
+
+  /** Keeps a whole-series read as the series' read cache (large series with a known content hash only). */
+  private saveSnapshot(row: SeriesRow, whole: BarColumns): void {
+    if (!this.snapshotDir || row.hash === null || row.count < SNAPSHOT_MIN_BARS || whole.length !== row.count) return;
+    writeSnapshot(this.snapshotDir, { instrument: row.instrument, timeframe: row.timeframe, hash: row.hash }, whole);
+  }
+
   private summarise(row: SeriesRow): SeriesSummary {
     let { hash, missing, gaps } = row;
     if (hash === null || missing === null || gaps === null) {
@@ -409,12 +441,12 @@ export class SqliteBarStore implements BarStore {
 }
 
 /** Opens the bar store of a home folder (`<home>/market.db`), creating and migrating it if needed. */
-export function openBarStore(home: string, opts: { readonly?: boolean } = {}): SqliteBarStore {
+export function openBarStore(home: string, opts: { readonly?: boolean; snapshots?: boolean } = {}): SqliteBarStore {
   const file = homePaths(home).marketDb;
   if (!opts.readonly) createWithLargePages(file);
   const db = openDatabase(file, opts.readonly ? { readonly: true } : {});
   try {
-    return new SqliteBarStore(db, file);
+    return new SqliteBarStore(db, file, opts.snapshots === false ? { snapshots: false } : {});
   } catch (e) {
     db.close();
     throw e;

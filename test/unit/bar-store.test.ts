@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHUNK_BARS, hashBars, openBarStore, type SqliteBarStore } from '../../data/index.js';
+import { SNAPSHOT_MIN_BARS } from '../../data/store/bar-snapshot.js';
 import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
 import type { SeriesKey } from '../../engine/ports/index.js';
 import { rm, tempDir } from '../helpers/cli.js';
@@ -165,5 +166,77 @@ describe('SqliteBarStore', () => {
   it('creates a new market database with 64 KiB pages', () => {
     expect(store.sizeOnDisk().pageSize).toBe(65536);
     expect(fs.existsSync(path.join(dir, 'market.db'))).toBe(true);
+  });
+});
+
+describe('columnar read cache (bar-snapshot.ts)', () => {
+  const N = SNAPSHOT_MIN_BARS + 2_345;
+  const cacheDir = () => path.join(dir, 'cache', 'bars');
+  const same = (a: BarColumns, b: BarColumns) => {
+    expect(a.length).toBe(b.length);
+    for (const k of ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const) expect(Buffer.from(a[k].buffer, a[k].byteOffset, a[k].byteLength).equals(Buffer.from(b[k].buffer, b[k].byteOffset, b[k].byteLength)), k).toBe(true);
+  };
+  const fromDb = (range = {}) => {
+    const plain = openBarStore(dir, { snapshots: false });
+    try {
+      return plain.read(KEY, range);
+    } finally {
+      plain.close();
+    }
+  };
+
+  it('keeps a whole read of a large series as one file and serves later reads from it, equal to the database', () => {
+    store.upsert(KEY, bars(range(0, N)), { source: 'test' });
+    store.info(KEY); // the content hash names the file
+    const first = store.read(KEY);
+    expect(fs.readdirSync(cacheDir())).toHaveLength(1);
+    const cached = store.read(KEY);
+    expect(cached.close.buffer.byteLength).toBe(16 + N * 48); // one file's bytes, six views
+    same(cached, first);
+    same(cached, fromDb());
+    const r = { from: T0 + 1000 * M, to: T0 + (N - 7) * M };
+    same(store.read(KEY, r), fromDb(r));
+    const shared = store.read(KEY, {}, { shared: true });
+    expect(shared.close.buffer).toBeInstanceOf(SharedArrayBuffer);
+    same(shared, first);
+  });
+
+  it('never serves an older version: a changed bar gives a new file and the new value', () => {
+    store.upsert(KEY, bars(range(0, N)), { source: 'test' });
+    store.info(KEY);
+    store.read(KEY);
+    const changed = bars([500]);
+    changed.close[0] = 12_345.5;
+    store.upsert(KEY, changed, { source: 'test' });
+    store.info(KEY);
+    expect(store.read(KEY).close[500]).toBe(12_345.5);
+    expect(store.read(KEY).close[500]).toBe(12_345.5); // now from the new file
+    expect(fs.readdirSync(cacheDir())).toHaveLength(1); // the old version was removed
+    same(store.read(KEY), fromDb());
+  });
+
+  it('ignores a damaged file and reads the database instead', () => {
+    store.upsert(KEY, bars(range(0, N)), { source: 'test' });
+    store.info(KEY);
+    store.read(KEY);
+    const file = path.join(cacheDir(), fs.readdirSync(cacheDir())[0]!);
+    fs.truncateSync(file, 1000);
+    same(store.read(KEY), fromDb());
+    fs.writeFileSync(file, Buffer.alloc(16 + N * 48)); // right size, wrong magic
+    same(store.read(KEY), fromDb());
+  });
+
+  it('does not cache small series, slivers of large ones, or without a known content hash', () => {
+    store.upsert(KEY, bars(range(0, 5000)), { source: 'test' });
+    store.info(KEY);
+    store.read(KEY);
+    expect(fs.existsSync(cacheDir())).toBe(false);
+    const big: SeriesKey = { instrument: 'binance:ETH/USDT', timeframe: '1m' };
+    store.upsert(big, bars(range(0, N)), { source: 'test' });
+    store.read(big); // no info() yet: no hash, no file
+    expect(fs.existsSync(cacheDir())).toBe(false);
+    store.info(big);
+    store.read(big, { from: T0, to: T0 + 1000 * M }); // a sliver: read from the database
+    expect(fs.existsSync(cacheDir())).toBe(false);
   });
 });

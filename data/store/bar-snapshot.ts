@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
+
+/**
+ * Whole-series columnar copies of stored bars, one file per series version: a read cache beside the
+ * market database (`<home>/cache/bars/`). Derived data only: named after the series' content hash (which
+ * every write to the series resets), so a file can never stand for other bars than the ones it was made
+ * from; a missing, stale, short or foreign file is simply not used, and the folder may be deleted at any time.
+ *
+ * Why: a SQLite read of 1M bars copies every chunk blob twice (SQLite → a Buffer → the columns) and touches
+ * ~90 MB of fresh memory; reading this file is one copy into one Buffer whose six column views are the result
+ * (about half the time on this project's VM, where each page fault is expensive).
+ *
+ * Layout: 16-byte header (8 bytes magic `CKBARS01`, bar count as a little-endian float64), then openTime[n],
+ * open[n], high[n], low[n], close[n], volume[n] as little-endian float64 (allocBarColumns' layout).
+ */
+const MAGIC = Buffer.from('CKBARS01', 'latin1');
+const HEADER = 16;
+
+/** Series shorter than this are read from SQLite directly (cheap enough; no file clutter). */
+export const SNAPSHOT_MIN_BARS = 100_000;
+
+export type SnapshotKey = { readonly instrument: string; readonly timeframe: string; readonly hash: string };
+
+/** File-name prefix of a series (its versions differ in the hash part). */
+function seriesPrefix(k: SnapshotKey): string {
+  return `${k.instrument.replace(/[^A-Za-z0-9._-]/g, '_')}__${k.timeframe}__`;
+}
+
+export function snapshotFile(dir: string, k: SnapshotKey): string {
+  return path.join(dir, `${seriesPrefix(k)}${k.hash.replace(/[^0-9a-f]/gi, '').slice(0, 40)}.bin`);
+}
+
+/** The snapshot's columns (views into one Buffer), or undefined when there is no valid file for exactly `count` bars. */
+export function readSnapshot(dir: string, k: SnapshotKey, count: number): BarColumns | undefined {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(snapshotFile(dir, k));
+  } catch {
+    return undefined;
+  }
+  if (buf.length !== HEADER + count * 48 || !buf.subarray(0, 8).equals(MAGIC) || buf.readDoubleLE(8) !== count || buf.byteOffset % 8 !== 0) {
+    return undefined;
+  }
+  const f = new Float64Array(buf.buffer, buf.byteOffset + HEADER, count * 6);
+  const n = count;
+  return {
+    length: n,
+    openTime: f.subarray(0, n), open: f.subarray(n, 2 * n), high: f.subarray(2 * n, 3 * n),
+    low: f.subarray(3 * n, 4 * n), close: f.subarray(4 * n, 5 * n), volume: f.subarray(5 * n, 6 * n),
+  };
+}
+
+/**
+ * Writes the snapshot of a series version (temporary file renamed into place: readers see all of it or
+ * nothing) and removes the series' older versions. Best effort: a cache that cannot be written is skipped.
+ */
+export function writeSnapshot(dir: string, k: SnapshotKey, c: BarColumns): void {
+  const file = snapshotFile(dir, k);
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const n = c.length;
+    const buf = Buffer.allocUnsafe(HEADER + n * 48);
+    MAGIC.copy(buf, 0);
+    buf.writeDoubleLE(n, 8);
+    const f = new Float64Array(buf.buffer, buf.byteOffset + HEADER, n * 6);
+    [c.openTime, c.open, c.high, c.low, c.close, c.volume].forEach((col, j) => f.set(col, j * n));
+    fs.writeFileSync(tmp, buf);
+    fs.renameSync(tmp, file);
+    const prefix = seriesPrefix(k);
+    const keep = path.basename(file);
+    for (const name of fs.readdirSync(dir)) {
+      if (name.startsWith(prefix) && name !== keep && name.endsWith('.bin')) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** `c` copied into one SharedArrayBuffer (for worker threads). */
+export function toShared(c: BarColumns): BarColumns {
+  const out = allocBarColumns(c.length, { shared: true });
+  for (const k of ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const) out[k].set(c[k]);
+  return out;
+}
