@@ -79,6 +79,18 @@ export function writeSnapshot(dir: string, k: SnapshotKey, c: BarColumns): void 
   }
 }
 
+/** Removes every cached version of a series (its bars changed or were deleted). Best effort. */
+export function dropSnapshots(dir: string, k: { readonly instrument: string; readonly timeframe: string }): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const prefix = seriesPrefix({ ...k, hash: '' });
+  for (const name of names) if (name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
+}
+
 /** `c` copied into one SharedArrayBuffer (for worker threads). */
 export function toShared(c: BarColumns): BarColumns {
   const out = allocBarColumns(c.length, { shared: true });

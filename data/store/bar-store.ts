@@ -6,7 +6,7 @@ import type { BarStore, SeriesInfo, SeriesKey, StoredMarketRules, TimeRange, Ups
 import { homePaths } from '../../config/home.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
 import { BarHasher, chunkView, decodeChunk, encodeChunk } from './bar-codec.js';
-import { SNAPSHOT_MIN_BARS, readSnapshot, toShared, writeSnapshot } from './bar-snapshot.js';
+import { SNAPSHOT_MIN_BARS, dropSnapshots, readSnapshot, toShared, writeSnapshot } from './bar-snapshot.js';
 
 /**
  * Bars per chunk. A chunk covers a fixed, epoch-aligned time span of CHUNK_BARS × timeframe, so a bar
@@ -194,6 +194,7 @@ export class SqliteBarStore implements BarStore {
           const synthetic = row.synthetic === 1 || meta.synthetic === true;
           this.st.setTotals.run(count, first, last, mergeSource(row.source, meta.source), synthetic ? 1 : 0, row.id);
         }
+        if (inserted + updated > 0) this.dropSnapshots(key);
         return { inserted, updated, unchanged };
       }).immediate(),
     );
@@ -261,7 +262,10 @@ export class SqliteBarStore implements BarStore {
           }
           this.putChunk(row.id, start, kept, 0, kept.length, step);
         }
-        if (removed > 0) this.refreshTotals(row.id, row.source, row.synthetic === 1);
+        if (removed > 0) {
+          this.refreshTotals(row.id, row.source, row.synthetic === 1);
+          this.dropSnapshots(key);
+        }
         return removed;
       }).immediate(),
     );
@@ -387,6 +391,11 @@ export class SqliteBarStore implements BarStore {
   private snapshot(row: SeriesRow): BarColumns | undefined {
     if (!this.snapshotDir || row.hash === null || row.count < SNAPSHOT_MIN_BARS) return undefined;
     return readSnapshot(this.snapshotDir, { instrument: row.instrument, timeframe: row.timeframe, hash: row.hash }, row.count);
+  }
+
+  /** Cached versions of a series are stale once its bars change: removed (a file is rebuilt on the next full read). */
+  private dropSnapshots(key: SeriesKey): void {
+    if (this.snapshotDir) dropSnapshots(this.snapshotDir, key);
   }
 
   /** Keeps a whole-series read as the series' read cache (large series with a known content hash only). */

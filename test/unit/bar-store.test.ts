@@ -208,11 +208,14 @@ describe('columnar read cache (bar-snapshot.ts)', () => {
     const changed = bars([500]);
     changed.close[0] = 12_345.5;
     store.upsert(KEY, changed, { source: 'test' });
+    expect(fs.readdirSync(cacheDir())).toHaveLength(0); // the stale version is gone at once
     store.info(KEY);
     expect(store.read(KEY).close[500]).toBe(12_345.5);
     expect(store.read(KEY).close[500]).toBe(12_345.5); // now from the new file
-    expect(fs.readdirSync(cacheDir())).toHaveLength(1); // the old version was removed
+    expect(fs.readdirSync(cacheDir())).toHaveLength(1);
     same(store.read(KEY), fromDb());
+    store.delete(KEY, { from: T0 + 10 * M, to: T0 + 20 * M });
+    expect(fs.readdirSync(cacheDir())).toHaveLength(0);
   });
 
   it('ignores a damaged file and reads the database instead', () => {
