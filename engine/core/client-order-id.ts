@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { sha256Hex } from '../signing/canonical.js';
 
 /** SIGNING.md A4: what an order is for. */
 export const INTENT_KINDS = ['entry-long', 'entry-short', 'exit-long', 'exit-short', 'stop-loss', 'take-profit', 'rebalance', 'manual'] as const;
@@ -32,10 +33,6 @@ export function intentTuple(i: OrderIntent): string {
 export function intentHash(i: OrderIntent): Buffer {
   return crypto.createHash('sha256').update(intentTuple(i), 'utf8').digest();
 }
-
-/** sha256 as hex in one call where Node has crypto.hash (≥ 20.12; the gateway derives an id per order). */
-const sha256Hex: (s: string) => string =
-  typeof crypto.hash === 'function' ? (s) => crypto.hash('sha256', s, 'hex') : (s) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** Binance, Bybit, OKX, Coinbase: "ck" + first 30 hex chars of sha256(tuple) — 32 chars of [a-z0-9]. */
 export function clientOrderId(i: OrderIntent): string {
