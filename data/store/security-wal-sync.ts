@@ -12,6 +12,9 @@ import type { Db } from './db.js';
  * when COMMIT returns. Callers acknowledge nothing before `sync()` resolves, so every answered request is as
  * durable as under FULL. A crash between COMMIT and the fsync can lose only transactions nobody was told about.
  *
+ * With `commitSyncs` the connection keeps `synchronous=FULL` instead (SIGNING.md 6.4 as written, the gateway's
+ * default): COMMIT syncs the WAL on the calling thread and `sync()` only adds the checkpoint barrier below.
+ *
  * Callers batch their commits (group commit) and call `sync()` once per batch. Syncs are coalesced: at most one
  * fdatasync runs at a time, and every `sync()` made while it runs shares the single next one, which starts when the
  * running one ends (so it started after each of those callers' COMMITs). Under load this is one sync per disk
@@ -29,9 +32,13 @@ export class WalSync {
   #barrier: (() => Promise<void>) | undefined;
   #barrierWanted = false;
 
-  constructor(readonly db: Db) {
+  /** `commitSyncs`: the connection keeps `synchronous=FULL` (COMMIT itself syncs the WAL), so `sync()` has nothing left to wait for. */
+  readonly #commitSyncs: boolean;
+
+  constructor(readonly db: Db, opts: { readonly commitSyncs?: boolean } = {}) {
     this.#walFile = db.name + '-wal';
-    db.pragma('synchronous = NORMAL');
+    this.#commitSyncs = opts.commitSyncs === true;
+    db.pragma(this.#commitSyncs ? 'synchronous = FULL' : 'synchronous = NORMAL');
   }
 
   /**
@@ -72,6 +79,7 @@ export class WalSync {
 
   /** A sync that starts now if none is running, else the one queued to start when the running one ends. */
   #coalesced(): Promise<void> {
+    if (this.#commitSyncs) return Promise.resolve();
     if (this.#running === undefined) return this.#start();
     if (this.#queued === undefined) {
       const after = () => {

@@ -26,6 +26,13 @@ export const GatewayConfigSchema = z
      * right-most address that header lists is taken as the source. Any other peer is judged by its own address.
      */
     trustedProxies: z.array(z.string().min(1)).default([]),
+    /**
+     * How a group commit of the security database reaches the disk before its replies go out:
+     * - "full" (default; SIGNING.md 6.4 as written): `synchronous=FULL`, COMMIT fsyncs the WAL on the event loop;
+     * - "off-thread": `synchronous=NORMAL`, and the WAL's fdatasync runs on the thread pool; replies still wait
+     *   for it, so every answered request is as durable as under FULL, with a shorter latency tail under load.
+     */
+    commitSync: z.enum(['full', 'off-thread']).default('full'),
     /** Rejected-request rows written per (remote, reason, minute) before aggregating. */
     floodRowsPerMinute: z.number().int().min(1).max(100_000).default(100),
     /** Paper book (the order intake `serve` uses until a live broker is plugged in). */

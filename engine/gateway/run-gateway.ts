@@ -72,8 +72,9 @@ export async function startGateway(o: {
   let intake = o.intake;
   let gateway: Gateway;
   let checkpointer: WalCheckpointer | undefined;
-  // The group commit's fsync runs off the event loop; replies still wait for it (see WalSync).
-  const walSync = new WalSync(store.db);
+  // Replies wait until their group commit is on disk: COMMIT syncs under synchronous=FULL (SIGNING.md 6.4), or with
+  // commitSync "off-thread" the WAL's fdatasync runs on the thread pool and the replies wait for it (see WalSync).
+  const walSync = new WalSync(store.db, { commitSyncs: o.config.commitSync === 'full' });
   try {
     if (!intake && o.live) intake = await openLiveIntake(o.live, paths, box);
     if (!intake) {

@@ -1,6 +1,7 @@
 /**
  * Gateway bench (`npm run bench -- gateway`): a real `candlekeep serve` process (security DB and paper order book
- * on disk; every reply waits until its commit is synced, see data/store/security-wal-sync.ts) under load from a
+ * on disk, security DB synchronous=FULL as SIGNING.md 6.4 says; every reply waits until its commit is on disk, see
+ * data/store/security-wal-sync.ts) under load from a
  * second process (gateway-load.js) on loopback.
  *  1. accepted: signed POST /v1/orders verified, nonce-checked, journaled (intent + audit, group commit) and answered.
  *     The per-key limit (50 req/s) stays in force: the load is spread over KEYS keys, one principal each,
@@ -158,6 +159,23 @@ async function acceptedOnTmpfs(): Promise<void> {
   }
 }
 
+/**
+ * The same accepted-order run with `gateway.commitSync: "off-thread"` (synchronous=NORMAL, the WAL's fdatasync on the
+ * thread pool, replies still waiting for it): the alternative to SIGNING.md's literal synchronous=FULL (the default).
+ */
+async function acceptedOffThread(): Promise<void> {
+  const { home, keys } = prepareHome(os.tmpdir());
+  fs.writeFileSync(path.join(home, 'config.json'), JSON.stringify({ gateway: { commitSync: 'off-thread' } }));
+  const { server, url } = await startServe(home);
+  try {
+    await runLoad({ url, mode: 'accepted', keys, rate: 1000, durationMs: 1000, maxRequests: 1000, concurrency: 64 });
+    const a = await runLoad({ url, mode: 'accepted', keys, rate: RATE, durationMs: 5000, maxRequests: RATE * 5, concurrency: 128 });
+    console.log(`  same run with gateway.commitSync "off-thread" (WAL fdatasync on the thread pool, replies wait for it): ${a.statuses['202'] ?? 0} of ${a.sent} accepted; write → reply p50 ${a.writtenP50!.toFixed(2)} ms, p99 ${a.writtenP99!.toFixed(2)} ms`);
+  } finally {
+    await stopServe(server, home);
+  }
+}
+
 export async function run(): Promise<void> {
   const fsyncHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ck-bench-gw-sync-'));
   const fsync = commitLatency(fsyncHome);
@@ -229,5 +247,6 @@ export async function run(): Promise<void> {
   } finally {
     await stopServe(server, home);
   }
+  await acceptedOffThread();
   await acceptedOnTmpfs();
 }

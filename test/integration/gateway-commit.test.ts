@@ -148,6 +148,28 @@ describe('WalSync', () => {
   });
 });
 
+describe('WalSync with commitSyncs (gateway.commitSync "full", the default)', () => {
+  it('keeps synchronous=FULL, so COMMIT itself is on disk and sync() has nothing to wait for', async () => {
+    const store = openSecurityStore(path.join(dir, 'security.db'));
+    try {
+      const sync = new WalSync(store.db, { commitSyncs: true });
+      expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+      store.transaction(() => store.nonces.insert('k1', 'nonce-f-0123456789abcdef', 1));
+      await sync.sync();
+      await sync.close();
+      expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('is what the gateway config chooses by default; "off-thread" is the alternative and anything else is refused by name', () => {
+    expect(parseGatewayConfig({}).commitSync).toBe('full');
+    expect(parseGatewayConfig({ commitSync: 'off-thread' }).commitSync).toBe('off-thread');
+    expect(() => parseGatewayConfig({ commitSync: 'sometimes' })).toThrow(/gateway\.commitSync/);
+  });
+});
+
 describe('WalSync barrier', () => {
   it('once a barrier is wanted, the next sync also waits for one checkpoint pass, and writers are held until it is done', async () => {
     const store = openSecurityStore(path.join(dir, 'security.db'));
