@@ -21,6 +21,9 @@ const HEADER = 16;
 /** Series shorter than this are read from SQLite directly (cheap enough; no file clutter). */
 export const SNAPSHOT_MIN_BARS = 100_000;
 
+/** The cache folder's size bound: beyond it the least recently used files are removed (a read marks a file used). */
+export const SNAPSHOT_MAX_TOTAL_BYTES = 4 * 2 ** 30;
+
 export type SnapshotKey = { readonly instrument: string; readonly timeframe: string; readonly hash: string };
 
 /** File-name prefix of a series (its versions differ in the hash part). */
@@ -34,14 +37,21 @@ export function snapshotFile(dir: string, k: SnapshotKey): string {
 
 /** The snapshot's columns (views into one Buffer), or undefined when there is no valid file for exactly `count` bars. */
 export function readSnapshot(dir: string, k: SnapshotKey, count: number): BarColumns | undefined {
+  const file = snapshotFile(dir, k);
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(snapshotFile(dir, k));
+    buf = fs.readFileSync(file);
   } catch {
     return undefined;
   }
   if (buf.length !== HEADER + count * 48 || !buf.subarray(0, 8).equals(MAGIC) || buf.readDoubleLE(8) !== count || buf.byteOffset % 8 !== 0) {
     return undefined;
+  }
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now); // used now: the size bound evicts the least recently used first
+  } catch {
+    // a read-only cache still serves
   }
   const f = new Float64Array(buf.buffer, buf.byteOffset + HEADER, count * 6);
   const n = count;
@@ -56,7 +66,7 @@ export function readSnapshot(dir: string, k: SnapshotKey, count: number): BarCol
  * Writes the snapshot of a series version (temporary file renamed into place: readers see all of it or
  * nothing) and removes the series' older versions. Best effort: a cache that cannot be written is skipped.
  */
-export function writeSnapshot(dir: string, k: SnapshotKey, c: BarColumns): void {
+export function writeSnapshot(dir: string, k: SnapshotKey, c: BarColumns, maxTotalBytes = SNAPSHOT_MAX_TOTAL_BYTES): void {
   const file = snapshotFile(dir, k);
   const tmp = `${file}.tmp-${process.pid}`;
   try {
@@ -74,8 +84,28 @@ export function writeSnapshot(dir: string, k: SnapshotKey, c: BarColumns): void 
     for (const name of fs.readdirSync(dir)) {
       if (name.startsWith(prefix) && name !== keep && name.endsWith('.bin')) fs.rmSync(path.join(dir, name), { force: true });
     }
+    evict(dir, maxTotalBytes, keep);
   } catch {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Removes the least recently used files until the folder is within `maxTotalBytes` (never `keep`, the newest). */
+function evict(dir: string, maxTotalBytes: number, keep: string): void {
+  const files = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.bin'))
+    .map((name) => {
+      const st = fs.statSync(path.join(dir, name));
+      return { name, size: st.size, used: st.mtimeMs };
+    })
+    .sort((a, b) => a.used - b.used);
+  let total = files.reduce((s, f) => s + f.size, 0);
+  for (const f of files) {
+    if (total <= maxTotalBytes) break;
+    if (f.name === keep) continue;
+    fs.rmSync(path.join(dir, f.name), { force: true });
+    total -= f.size;
   }
 }
 

@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
+import { readSnapshot, snapshotFile, writeSnapshot, type SnapshotKey } from '../../data/store/bar-snapshot.js';
+import { rm, tempDir } from '../helpers/cli.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = path.join(tempDir('ck-snap-'), 'cache', 'bars');
+});
+afterEach(() => rm(path.dirname(path.dirname(dir))));
+
+function cols(n: number, base: number): BarColumns {
+  const c = allocBarColumns(n);
+  for (let i = 0; i < n; i++) {
+    c.openTime[i] = i * 60_000; c.open[i] = base + i; c.high[i] = base + i + 1; c.low[i] = base + i - 1; c.close[i] = base + i + 0.5; c.volume[i] = i;
+  }
+  return c;
+}
+const key = (instrument: string, hash: string): SnapshotKey => ({ instrument, timeframe: '1m', hash });
+const bytes = (n: number) => 16 + n * 48;
+
+describe('bar snapshot files', () => {
+  it('round-trip exactly and refuse a count they were not written for', () => {
+    const c = cols(1000, 100);
+    writeSnapshot(dir, key('x:A/B', 'aa11'), c);
+    const r = readSnapshot(dir, key('x:A/B', 'aa11'), 1000)!;
+    for (const k of ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const) expect([...r[k]]).toEqual([...c[k]]);
+    expect(readSnapshot(dir, key('x:A/B', 'aa11'), 999)).toBeUndefined();
+    expect(readSnapshot(dir, key('x:A/B', 'bb22'), 1000)).toBeUndefined();
+  });
+
+  it('keep the folder within its size bound by removing the least recently used files', () => {
+    const n = 1000;
+    const bound = bytes(n) * 2; // room for two
+    writeSnapshot(dir, key('x:A/B', 'a1'), cols(n, 1), bound);
+    writeSnapshot(dir, key('x:C/D', 'c1'), cols(n, 2), bound);
+    // A/B used more recently than C/D:
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(snapshotFile(dir, key('x:C/D', 'c1')), past, past);
+    expect(readSnapshot(dir, key('x:A/B', 'a1'), n)).toBeDefined();
+    writeSnapshot(dir, key('x:E/F', 'e1'), cols(n, 3), bound);
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(snapshotFile(dir, key('x:A/B', 'a1'))), path.basename(snapshotFile(dir, key('x:E/F', 'e1')))].sort());
+    // A file bigger than the bound alone is still written (and is then the only one).
+    writeSnapshot(dir, key('x:G/H', 'g1'), cols(3 * n, 4), bound);
+    expect(fs.readdirSync(dir)).toEqual([path.basename(snapshotFile(dir, key('x:G/H', 'g1')))]);
+  });
+});
