@@ -26,9 +26,9 @@ export const SNAPSHOT_MAX_TOTAL_BYTES = 4 * 2 ** 30;
 
 export type SnapshotKey = { readonly instrument: string; readonly timeframe: string; readonly hash: string };
 
-/** File-name prefix of a series (its versions differ in the hash part). */
+/** File-name prefix of a series (its versions differ in the hash part); percent-encoded, so distinct series never share one. */
 function seriesPrefix(k: SnapshotKey): string {
-  return `${k.instrument.replace(/[^A-Za-z0-9._-]/g, '_')}__${k.timeframe}__`;
+  return `${encodeURIComponent(k.instrument)}__${encodeURIComponent(k.timeframe)}__`;
 }
 
 export function snapshotFile(dir: string, k: SnapshotKey): string {
