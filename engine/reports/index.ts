@@ -19,6 +19,6 @@ export { tradesCsv } from './trades-csv.js';
 export { renderSummary } from './render-summary.js';
 export { renderHtml, resampleCandles, MAX_HTML_CANDLES } from './render-html.js';
 export { writeRunArtifacts, runRecord, INDEXED_METRICS, type WriteRunOptions, type WrittenRun } from './write-run-artifacts.js';
-export { logRatio } from './market-returns.js';
+export { logRatio } from './log-ratio.js';
 export { readReport, loadRuns, listRuns, type LoadedRun } from './load-run.js';
 export { compareRuns, renderComparison, type RunComparison, type TradeDiff, type TradeDifference } from './compare-runs.js';

@@ -2,7 +2,7 @@ import type { BacktestOutcome, ClosedTrade, EpochMs } from '../domain/index.js';
 import { ANNUAL_TRADING_DAYS, DAY_MS, dailyReturns, geometricMean, mean, sampleVariance } from './daily-returns.js';
 import { drawdownScan, type DrawdownPeriod } from './drawdowns.js';
 import { probabilisticSharpe } from './probabilistic-sharpe.js';
-import { logRatio } from './market-returns.js';
+import { logRatio } from './log-ratio.js';
 
 /**
  * Every figure backtesting.py reports, plus a few more, as one typed object.

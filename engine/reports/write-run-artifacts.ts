@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../domain/index.js';
 import { RunIndex, type RunRecord } from '../../data/store/run-index.js';
-import { buildReport, type BuiltReport, type ReportInput } from './build-report.js';
+import { buildReport, type ReportInput } from './build-report.js';
 import { renderHtml } from './render-html.js';
 import type { Report } from './report-schema.js';
 
@@ -42,56 +42,27 @@ export const INDEXED_METRICS = [
  * half-written; re-writing the same run (same content → same id) replaces it.
  */
 export function writeRunArtifacts(input: ReportInput, opts: WriteRunOptions): WrittenRun {
-  const s = stage(input, opts);
-  try {
-    writeData(s);
-    if (s.html) fs.writeFileSync(path.join(s.tmp, 'report.html'), renderHtml(s.built.report, input.primaryBars));
-  } catch (e) {
-    throw failed(s, e);
-  }
-  return commit(s, opts);
-}
-
-type Staged = { readonly built: BuiltReport; readonly dir: string; readonly tmp: string; readonly html: boolean };
-
-function stage(input: ReportInput, opts: WriteRunOptions): Staged {
   const built = buildReport(input);
+  const { report, tradesCsv } = built;
   const resultsDir = path.resolve(opts.resultsDir);
-  const dir = path.join(resultsDir, built.report.runId);
-  const tmp = path.join(resultsDir, `.${built.report.runId}.tmp-${process.pid}`);
-  const s: Staged = { built, dir, tmp, html: opts.html ?? true };
+  const dir = path.join(resultsDir, report.runId);
+  const tmp = path.join(resultsDir, `.${report.runId}.tmp-${process.pid}`);
+  const html = opts.html ?? true;
   try {
     fs.mkdirSync(resultsDir, { recursive: true });
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp);
-  } catch (e) {
-    throw failed(s, e);
-  }
-  return s;
-}
-
-function writeData(s: Staged): void {
-  fs.writeFileSync(path.join(s.tmp, 'report.json'), s.built.jsonBytes);
-  fs.writeFileSync(path.join(s.tmp, 'trades.csv'), s.built.tradesCsv);
-}
-
-/** Cleans up after a failed write; file-system errors become a UserError naming the folder. */
-function failed(s: Staged, e: unknown): unknown {
-  fs.rmSync(s.tmp, { recursive: true, force: true });
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code) return new UserError(`cannot write the run's results to "${s.dir}" (${code}); choose another results folder (config backtest.resultsDir)`);
-  return e;
-}
-
-function commit(s: Staged, opts: WriteRunOptions): WrittenRun {
-  const { built, dir, tmp } = s;
-  try {
+    fs.writeFileSync(path.join(tmp, 'report.json'), built.jsonBytes);
+    fs.writeFileSync(path.join(tmp, 'trades.csv'), tradesCsv);
+    if (html) fs.writeFileSync(path.join(tmp, 'report.html'), renderHtml(report, input.primaryBars));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
   } catch (e) {
-    throw failed(s, e);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new UserError(`cannot write the run's results to "${dir}" (${code}); choose another results folder (config backtest.resultsDir)`);
+    throw e;
   }
-  const report = built.report;
   const index = RunIndex.open(opts.marketDb);
   try {
     index.put(runRecord(report, dir, opts.createdAt ?? Date.now()));
@@ -103,7 +74,7 @@ function commit(s: Staged, opts: WriteRunOptions): WrittenRun {
     dir,
     reportJson: path.join(dir, 'report.json'),
     tradesCsv: path.join(dir, 'trades.csv'),
-    reportHtml: s.html ? path.join(dir, 'report.html') : null,
+    reportHtml: html ? path.join(dir, 'report.html') : null,
     report,
     jsonBytes: built.jsonBytes,
     get json(): string {

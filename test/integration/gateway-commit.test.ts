@@ -132,30 +132,18 @@ describe('group commit (CommitQueue)', () => {
 });
 
 describe('WalSync', () => {
-  it('runs the connection with synchronous=NORMAL while it syncs the WAL itself, and gives FULL back on close', async () => {
+  // synchronous: 2 = FULL, 1 = NORMAL (SQLite's numbers).
+  it.each([
+    { mode: 'off-thread: runs the connection with synchronous=NORMAL while it syncs the WAL itself', opts: {}, during: 1 },
+    { mode: 'commitSyncs (gateway.commitSync "full", the default): keeps synchronous=FULL, so COMMIT itself is on disk', opts: { commitSyncs: true }, during: 2 },
+  ])('$mode, and leaves FULL on close', async ({ opts, during }) => {
     const store = openSecurityStore(path.join(dir, 'security.db'));
     try {
       expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
-      const sync = new WalSync(store.db);
-      expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+      const sync = new WalSync(store.db, opts);
+      expect(store.db.pragma('synchronous', { simple: true })).toBe(during);
       store.transaction(() => store.nonces.insert('k1', 'nonce-w-0123456789abcdef', 1));
       await Promise.all([sync.sync(), sync.sync(), sync.sync()]);
-      await sync.close();
-      expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
-    } finally {
-      store.close();
-    }
-  });
-});
-
-describe('WalSync with commitSyncs (gateway.commitSync "full", the default)', () => {
-  it('keeps synchronous=FULL, so COMMIT itself is on disk and sync() has nothing to wait for', async () => {
-    const store = openSecurityStore(path.join(dir, 'security.db'));
-    try {
-      const sync = new WalSync(store.db, { commitSyncs: true });
-      expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
-      store.transaction(() => store.nonces.insert('k1', 'nonce-f-0123456789abcdef', 1));
-      await sync.sync();
       await sync.close();
       expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
     } finally {
