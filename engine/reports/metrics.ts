@@ -176,12 +176,14 @@ function exposedPoints(inMarket: Uint8Array, n: number): number {
   if ((inMarket.byteOffset & 3) === 0) {
     // Four flags per read: when each byte is 0 or 1, the top byte of v·0x01010101 is their sum.
     const words = new Uint32Array(inMarket.buffer, inMarket.byteOffset, m >>> 2);
+    // Set before the loop: arithmetic after a hot loop has no type feedback when the loop is compiled
+    // on-stack, and that code deoptimised at every call (once per optimiser trial).
+    i = words.length * 4;
     for (let w = 0; w < words.length; w++) {
       const v = words[w]!;
       if ((v & 0xfefefefe) === 0) exposed += Math.imul(v, 0x01010101) >>> 24;
       else exposed += ((v & 0xff) !== 0 ? 1 : 0) + ((v & 0xff00) !== 0 ? 1 : 0) + ((v & 0xff0000) !== 0 ? 1 : 0) + ((v >>> 24) !== 0 ? 1 : 0);
     }
-    i = words.length * 4;
   }
   for (; i < m; i++) if (inMarket[i]) exposed++;
   return exposed;
