@@ -42,13 +42,28 @@ export function driveBacktest(kernel: Kernel, clock: SimClock, series: readonly 
   const inMarket = new Uint8Array(n);
   const bars = series.map((s) => new DriverBar(s.key.instrument, s.key.timeframe));
   const ledger = kernel.ledger;
-  const progress = { done: 0 };
   let done = 0;
   try {
     kernel.start();
     if (series.length === 1) {
-      driveSingle(kernel, clock, bars[0]!, timeframeMs(series[0]!.key.timeframe), primary, time, equity, inMarket, progress);
-      done = progress.done;
+      const bar = bars[0]!;
+      const tf = timeframeMs(series[0]!.key.timeframe);
+      const { openTime: ot, open: o, high: h, low: l, close: c, volume: v } = primary;
+      for (let i = 0; i < n; i++) {
+        const t = ot[i]!;
+        bar.openTime = t;
+        bar.open = o[i]!;
+        bar.high = h[i]!;
+        bar.low = l[i]!;
+        bar.close = c[i]!;
+        bar.volume = v[i]!;
+        clock.time = t + tf;
+        kernel.handleBar(0, bar);
+        time[i] = t + tf;
+        equity[i] = ledger.equity();
+        inMarket[i] = ledger.inMarket() ? 1 : 0;
+        done = i + 1;
+      }
     } else {
       const k = series.length;
       const pos = new Int32Array(k);
@@ -89,38 +104,8 @@ export function driveBacktest(kernel: Kernel, clock: SimClock, series: readonly 
     }
     kernel.handle({ kind: 'stop' });
   } catch (error) {
-    if (series.length === 1) done = progress.done;
     const bar = kernel.currentBar ? { ...kernel.currentBar } : undefined;
     return { time: time.subarray(0, done), equity: equity.subarray(0, done), inMarket: inMarket.subarray(0, done), barsDone: done, failure: { error, at: clock.time, ...(bar ? { bar } : {}) } };
   }
   return { time, equity, inMarket, barsDone: done };
-}
-
-/**
- * The loop over one series, in a function of its own: its code after the loop needs no type feedback, so
- * the loop's on-stack compiled code (which a sweep reuses for every trial) never bails out at the end.
- * `progress.done`: primary bars handled completely (read when the strategy throws).
- */
-function driveSingle(
-  kernel: Kernel, clock: SimClock, bar: DriverBar, tf: number, cols: BarColumns,
-  time: Float64Array, equity: Float64Array, inMarket: Uint8Array, progress: { done: number },
-): void {
-  const ledger = kernel.ledger;
-  const n = cols.length;
-  const { openTime: ot, open: o, high: h, low: l, close: c, volume: v } = cols;
-  for (let i = 0; i < n; i++) {
-    const t = ot[i]!;
-    bar.openTime = t;
-    bar.open = o[i]!;
-    bar.high = h[i]!;
-    bar.low = l[i]!;
-    bar.close = c[i]!;
-    bar.volume = v[i]!;
-    clock.time = t + tf;
-    kernel.handleBar(0, bar);
-    time[i] = t + tf;
-    equity[i] = ledger.equity();
-    inMarket[i] = ledger.inMarket() ? 1 : 0;
-    progress.done = i + 1;
-  }
 }

@@ -4,7 +4,7 @@ import type { Indicator } from '../api/indicator.js';
 /** An indicator whose output may be shared (engine/api BaseIndicator kernels with a replayKey). */
 export interface ReplayableIndicator extends Indicator {
   readonly replayKey: string | undefined;
-  replay(v: number): void;
+  replay(col: Float64Array, at: number): void;
 }
 
 export function isReplayable(ind: Indicator): ind is ReplayableIndicator {

@@ -51,6 +51,9 @@ export type KernelCounters = {
 type SeriesState = {
   readonly key: SeriesKey;
   readonly history: BarHistory;
+  /** Indicators fed the bar by reference (engine/api kernels). */
+  readonly barFed: BarFedIndicator[];
+  /** Other Indicator implementations, fed the bar's fields. */
   readonly indicators: Indicator[];
   /** Indicators whose outputs come from an IndicatorCache column (indexed by the bar's position in the series). */
   readonly replays: Replay[];
@@ -60,6 +63,8 @@ type SeriesState = {
 };
 
 type Queued = { readonly fill?: Fill; readonly update?: OrderUpdate };
+
+type BarFedIndicator = Indicator & { nextBar(b: Bar): number };
 
 type Replay = { readonly target: ReplayableIndicator; readonly col: Float64Array };
 
@@ -109,7 +114,7 @@ export class Kernel implements BrokerSink {
     this.series = opts.series.map((s) => {
       const isExec = finest.get(s.key.instrument) === timeframeMs(s.key.timeframe) && !execTaken.has(s.key.instrument);
       if (isExec) execTaken.add(s.key.instrument);
-      return { key: s.key, history: s.history, indicators: [], replays: [], isExec, position: this.ledger.position(s.key.instrument) };
+      return { key: s.key, history: s.history, barFed: [], indicators: [], replays: [], isExec, position: this.ledger.position(s.key.instrument) };
     });
     this.hasOnFill = typeof opts.strategy.onFill === 'function';
     this.hasOnUpdate = typeof opts.strategy.onOrderUpdate === 'function';
@@ -167,11 +172,19 @@ export class Kernel implements BrokerSink {
       s.position.mark = bar.close;
       if (this.queue.length !== 0) this.drain();
     }
+    // Our kernels take the bar by reference (nextBar): five numbers passed to a call that is not inlined are
+    // five allocations per bar; other Indicator implementations get next() with the fields.
+    const fed = s.barFed;
+    for (let i = 0; i < fed.length; i++) {
+      const ind = fed[i]!;
+      ind.nextBar(bar);
+      // Read back from the field: a returned double is boxed when the call is not inlined.
+      if (ind.value !== ind.value && ind.ready) this.nanIndicator(ind, s);
+    }
     const inds = s.indicators;
     for (let i = 0; i < inds.length; i++) {
       const ind = inds[i]!;
       ind.next(bar.open, bar.high, bar.low, bar.close, bar.volume);
-      // Read back from the field: a returned double is boxed when next() is not inlined.
       if (ind.value !== ind.value && ind.ready) this.nanIndicator(ind, s);
     }
     const reps = s.replays;
@@ -180,7 +193,7 @@ export class Kernel implements BrokerSink {
       for (let i = 0; i < reps.length; i++) {
         const r = reps[i]!;
         const ind = r.target;
-        ind.replay(r.col[at]!);
+        ind.replay(r.col, at);
         if (ind.value !== ind.value && ind.ready) this.nanIndicator(ind, s);
       }
     }
@@ -274,6 +287,7 @@ export class Kernel implements BrokerSink {
     const bars = this.opts.series[series]?.bars;
     const col = bars && this.opts.indicatorCache ? this.opts.indicatorCache.column(bars, ind) : undefined;
     if (col) s.replays.push({ target: ind as ReplayableIndicator, col });
+    else if (typeof (ind as Partial<BarFedIndicator>).nextBar === 'function') s.barFed.push(ind as BarFedIndicator);
     else s.indicators.push(ind);
     this.allIndicators.push(ind);
   }

@@ -29,7 +29,7 @@ describe('IndicatorCache', () => {
       if (!isReplayable(shared)) throw new Error(`${fed.name} is not replayable`);
       for (let i = 0; i < BARS.length; i++) {
         feed(fed, i);
-        shared.replay(col![i]!); // what the kernel does per bar
+        shared.replay(col!, i); // what the kernel does per bar
         expect(Object.is(shared.value, fed.value) && Object.is(shared.prev, fed.prev) && shared.ready === fed.ready, `${fed.name} at bar ${i}`).toBe(true);
       }
     }

@@ -169,6 +169,23 @@ describe('simulated broker: brackets and intrabar rules', () => {
     expect(t.status(`${id}.sl`)).toBe('cancelled');
     expect(t.broker.account.position(I).size).toBe(0);
   });
+
+  it('cancels the protective orders as soon as another order closes their position: an old stop never touches a later position', () => {
+    const t = setup();
+    const id = t.submit({ type: 'market', side: 'buy', size: { units: 1 }, stopLoss: 95, takeProfit: 120 });
+    t.broker.onBar(bar(1, 100, 101, 99, 100));
+    t.submit({ type: 'market', side: 'sell', size: { closeAll: true } }, 1);
+    t.broker.onBar(bar(2, 100, 101, 99, 100)); // closed at the open; the bar touches neither leg
+    for (const leg of ['sl', 'tp']) {
+      const last = t.updates.filter((u) => u.order.id === `${id}.${leg}`).at(-1);
+      expect([last?.status, last?.reason, last?.time]).toEqual(['cancelled', 'position closed', 2 * MIN]);
+    }
+    // A new position below the old stop level: only its own orders act on it.
+    t.submit({ type: 'market', side: 'buy', size: { units: 1 } }, 2);
+    t.broker.onBar(bar(3, 96, 97, 90, 96));
+    expect(t.fills.map((f) => [f.order.role, f.side, f.price])).toEqual([['signal', 'buy', 100], ['signal', 'sell', 100], ['signal', 'buy', 96]]);
+    expect(t.broker.account.position(I).size).toBe(1);
+  });
 });
 
 describe('simulated broker: costs', () => {

@@ -50,6 +50,14 @@ export function pick(code: number, o: number, h: number, l: number, c: number, v
   }
 }
 
+/** The fields of a bar an indicator reads. */
+export type OhlcvBar = { readonly open: number; readonly high: number; readonly low: number; readonly close: number; readonly volume: number };
+
+/** pick() reading the bar: only the fields the source needs. */
+export function pickBar(code: number, b: OhlcvBar): number {
+  return code === 3 ? b.close : pick(code, b.open, b.high, b.low, b.close, b.volume);
+}
+
 /** Label for an indicator name: `sma(20)`, `sma(20,hl2)`. The default source is omitted. */
 export function label(fn: string, args: readonly (number | string)[], source?: PriceSource, defaultSource: PriceSource = 'close'): string {
   const parts = args.map(String);
@@ -98,6 +106,15 @@ export abstract class BaseIndicator implements Indicator {
   abstract reset(): void;
 
   /**
+   * @internal How the kernel feeds a bar: the bar object rather than its five fields. When the call is not
+   * inlined, five number arguments are five heap allocations per bar and indicator; one reference is none.
+   * Our kernels compute here (BarIndicator); an indicator that only has next() gets the fields.
+   */
+  nextBar(b: OhlcvBar): number {
+    return this.next(b.open, b.high, b.low, b.close, b.volume);
+  }
+
+  /**
    * Set by kernels whose output is a function of their name (which states every argument) and the bars
    * alone: two instances of the same class with the same replayKey, fed the same bars, give the same values
    * bar by bar. A parameter sweep then computes such an indicator once per series and replays its values in
@@ -107,11 +124,14 @@ export abstract class BaseIndicator implements Indicator {
     return undefined;
   }
 
-  /** @internal The engine replays a shared column: `v` becomes the output of the next bar, exactly as if next() had computed it. */
-  replay(v: number): void {
+  /**
+   * @internal The engine replays a shared column: `col[at]` becomes the output of the next bar, exactly as if
+   * next() had computed it. (The column and index rather than the number: no allocation when not inlined.)
+   */
+  replay(col: Float64Array, at: number): void {
     this.bars++;
     this.prev = this.value;
-    this.value = v;
+    this.value = col[at]!;
   }
 
   protected emit(v: number): number {
@@ -125,4 +145,21 @@ export abstract class BaseIndicator implements Indicator {
     this.prev = NaN;
     this.bars = 0;
   }
+}
+
+/** The bar next() hands to nextBar(): one reused object (nextBar never calls another indicator's next()). */
+const FIELDS = { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
+
+/** Our kernels: they compute from the bar in nextBar(); next() passes its five numbers through one reused object. */
+export abstract class BarIndicator extends BaseIndicator {
+  next(open: number, high: number, low: number, close: number, volume: number): number {
+    const b = FIELDS;
+    b.open = open;
+    b.high = high;
+    b.low = low;
+    b.close = close;
+    b.volume = volume;
+    return this.nextBar(b);
+  }
+  abstract override nextBar(b: OhlcvBar): number;
 }

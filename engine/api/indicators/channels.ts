@@ -1,12 +1,12 @@
 import type { PriceSource } from '../indicator.js';
-import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requirePeriod, requireSource } from './base.js';
+import { BarIndicator, pickBar, type MultiOutput, OutputSeries, label, requirePeriod, requireSource, type OhlcvBar } from './base.js';
 import { WindowMax, WindowMin } from './rolling.js';
 
 /**
  * The extreme `source` value of the last `period` bars, current bar included: one monotonic window over
  * sign × value, so the highest (sign 1) and the lowest (sign −1) share one implementation.
  */
-abstract class WindowExtreme extends BaseIndicator {
+abstract class WindowExtreme extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -20,8 +20,8 @@ abstract class WindowExtreme extends BaseIndicator {
     this.src = src;
     this.win = new WindowMax(period);
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
-    const m = this.sign * this.win.push(this.sign * pick(this.src, o, h, l, c, v));
+  nextBar(b: OhlcvBar): number {
+    const m = this.sign * this.win.push(this.sign * pickBar(this.src, b));
     return this.emit(++this.bars >= this.period ? m : NaN);
   }
   reset(): void {
@@ -49,7 +49,7 @@ export class Lowest extends WindowExtreme {
  * bar included), middle = (upper + lower) / 2. `value` is the middle. For a breakout entry compare
  * the close with the previous bar's band (`.upper.prev`), since the current bar is part of the window.
  */
-export class Donchian extends BaseIndicator implements MultiOutput {
+export class Donchian extends BarIndicator implements MultiOutput {
   readonly outputs = ['upper', 'middle', 'lower'] as const;
   readonly upper = new OutputSeries();
   readonly middle = new OutputSeries();
@@ -62,7 +62,8 @@ export class Donchian extends BaseIndicator implements MultiOutput {
     this.hi = new WindowMax(period);
     this.lo = new WindowMin(period);
   }
-  next(_o: number, h: number, l: number, _c: number, _v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low;
     const up = this.hi.push(h);
     const dn = this.lo.push(l);
     if (++this.bars < this.period) {

@@ -1,4 +1,4 @@
-import { BaseIndicator, type MultiOutput, OutputSeries, label, requirePeriod } from './base.js';
+import { BarIndicator, type MultiOutput, OutputSeries, label, requirePeriod, type OhlcvBar } from './base.js';
 import { trueRange } from './volatility.js';
 
 /**
@@ -11,7 +11,7 @@ import { trueRange } from './volatility.js';
  * `value` is the ADX; `.plusDI`/`.minusDI` are defined from bar period + 1, like TA-Lib's.
  * Deviation from TA-Lib, on purpose: zero tests are exact (TA-Lib: |x| < 1e-8). Identical on the golden data.
  */
-export class Adx extends BaseIndicator implements MultiOutput {
+export class Adx extends BarIndicator implements MultiOutput {
   readonly outputs = ['adx', 'plusDI', 'minusDI'] as const;
   readonly adx = new OutputSeries();
   readonly plusDI = new OutputSeries();
@@ -28,7 +28,8 @@ export class Adx extends BaseIndicator implements MultiOutput {
     requirePeriod('adx', 'period', period, 2);
     super(label('adx', [period]), 2 * period);
   }
-  next(_o: number, h: number, l: number, c: number, _v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low, c = b.close;
     const i = this.bars++;
     const n = this.period;
     const diffP = h - this.prevHigh;

@@ -1,6 +1,6 @@
 import type { PriceSource } from '../indicator.js';
 import { UserError } from '../../domain/errors.js';
-import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requirePeriod, requireSource } from './base.js';
+import { BarIndicator, pickBar, type MultiOutput, OutputSeries, label, requirePeriod, requireSource, type OhlcvBar } from './base.js';
 import { EmaKernel } from './rolling.js';
 
 /**
@@ -12,7 +12,7 @@ import { EmaKernel } from './rolling.js';
  * - the signal line is an EMA of the MACD line seeded with the SMA of its first `signal` values;
  * - histogram = macd − signal. All three outputs start on the same bar.
  */
-export class Macd extends BaseIndicator implements MultiOutput {
+export class Macd extends BarIndicator implements MultiOutput {
   readonly outputs = ['macd', 'signal', 'histogram'] as const;
   readonly macd = new OutputSeries();
   readonly signal = new OutputSeries();
@@ -38,8 +38,8 @@ export class Macd extends BaseIndicator implements MultiOutput {
     this.recent = new Float64Array(fastPeriod);
   }
 
-  next(o: number, h: number, l: number, c: number, v: number): number {
-    const x = this.src === 3 ? c : pick(this.src, o, h, l, c, v);
+  nextBar(b: OhlcvBar): number {
+    const x = pickBar(this.src, b);
     const i = this.bars++;
     const slow = this.slowEma.push(x);
     let fast: number;

@@ -1,5 +1,5 @@
 import type { PriceSource } from '../indicator.js';
-import { BaseIndicator, label, pick, requirePeriod, requireSource } from './base.js';
+import { BarIndicator, pickBar, label, requirePeriod, requireSource, type OhlcvBar } from './base.js';
 import { CompensatedSum, EmaKernel, RollingWindow } from './rolling.js';
 
 /**
@@ -7,7 +7,7 @@ import { CompensatedSum, EmaKernel, RollingWindow } from './rolling.js';
  * TA-Lib SMA: first value on bar `period` (warmup = period).
  * The same compensated rolling sum as RollingWindow, written out inline: this is the hottest kernel.
  */
-export class Sma extends BaseIndicator {
+export class Sma extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -29,8 +29,8 @@ export class Sma extends BaseIndicator {
     this.buf = new Float64Array(period);
     this.recomputeEvery = Math.max(period, 1024);
   }
-  next(o: number, h: number, l: number, cl: number, v: number): number {
-    const x = this.src === 3 ? cl : pick(this.src, o, h, l, cl, v);
+  nextBar(b: OhlcvBar): number {
+    const x = pickBar(this.src, b);
     const buf = this.buf;
     const n = this.period;
     let pos = this.pos;
@@ -104,7 +104,7 @@ export class Sma extends BaseIndicator {
  * Exponential moving average, TA-Lib EMA: k = 2 / (period + 1), seeded with the SMA of the first
  * `period` values, so the first value (bar `period`) equals the SMA and every later one matches TA-Lib.
  */
-export class Ema extends BaseIndicator {
+export class Ema extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -118,9 +118,9 @@ export class Ema extends BaseIndicator {
     this.src = src;
     this.kernel = new EmaKernel(period);
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
+  nextBar(b: OhlcvBar): number {
     this.bars++;
-    return this.emit(this.kernel.push(this.src === 3 ? c : pick(this.src, o, h, l, c, v)));
+    return this.emit(this.kernel.push(pickBar(this.src, b)));
   }
   reset(): void {
     this.clear();
@@ -133,7 +133,7 @@ export class Ema extends BaseIndicator {
  * O(1): the weighted sum drops the plain sum and adds period·x each bar (compensated sums); both are
  * recomputed exactly once per window to bound rounding drift.
  */
-export class Wma extends BaseIndicator {
+export class Wma extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -151,8 +151,8 @@ export class Wma extends BaseIndicator {
     this.win = new RollingWindow(period);
     this.divider = (period * (period + 1)) / 2;
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
-    const x = this.src === 3 ? c : pick(this.src, o, h, l, c, v);
+  nextBar(b: OhlcvBar): number {
+    const x = pickBar(this.src, b);
     const win = this.win;
     const n = this.period;
     this.bars++;

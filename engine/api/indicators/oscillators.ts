@@ -1,5 +1,5 @@
 import type { PriceSource } from '../indicator.js';
-import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requirePeriod, requireSource } from './base.js';
+import { BarIndicator, pickBar, type MultiOutput, OutputSeries, label, requirePeriod, requireSource, type OhlcvBar } from './base.js';
 import { RollingWindow, WindowMax, WindowMin } from './rolling.js';
 
 /**
@@ -7,7 +7,7 @@ import { RollingWindow, WindowMax, WindowMin } from './rolling.js';
  * over `kPeriod` bars (0 when the window is flat), %D = SMA(dPeriod) of %K. Both outputs start on
  * bar kPeriod + dPeriod − 1, as in TA-Lib. `value` is %K.
  */
-export class Stochastic extends BaseIndicator implements MultiOutput {
+export class Stochastic extends BarIndicator implements MultiOutput {
   readonly outputs = ['k', 'd'] as const;
   readonly k = new OutputSeries();
   readonly d = new OutputSeries();
@@ -22,7 +22,8 @@ export class Stochastic extends BaseIndicator implements MultiOutput {
     this.lo = new WindowMin(kPeriod);
     this.dWin = new RollingWindow(dPeriod);
   }
-  next(_o: number, h: number, l: number, c: number, _v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low, c = b.close;
     const hh = this.hi.push(h);
     const ll = this.lo.push(l);
     if (++this.bars < this.warmup) return this.warmupStep(hh, ll, c);
@@ -58,7 +59,7 @@ export class Stochastic extends BaseIndicator implements MultiOutput {
  * Williams %R, TA-Lib WILLR: (highest high − close) / ((highest high − lowest low) / −100) over `period`
  * bars, in [−100, 0]; 0 on a flat window (technicalindicators gives NaN there).
  */
-export class WilliamsR extends BaseIndicator {
+export class WilliamsR extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -71,7 +72,8 @@ export class WilliamsR extends BaseIndicator {
     this.hi = new WindowMax(period);
     this.lo = new WindowMin(period);
   }
-  next(_o: number, h: number, l: number, c: number, _v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low, c = b.close;
     const hh = this.hi.push(h);
     const ll = this.lo.push(l);
     if (++this.bars < this.period) return this.emit(NaN);
@@ -91,7 +93,7 @@ export class WilliamsR extends BaseIndicator {
  * or the window is flat (technicalindicators gives NaN or ±66.67 there).
  * Cost O(period) per bar: the mean absolute deviation around a moving mean has no exact O(1) update.
  */
-export class Cci extends BaseIndicator {
+export class Cci extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -102,7 +104,8 @@ export class Cci extends BaseIndicator {
     super(label('cci', [period]), period);
     this.buf = new Float64Array(period);
   }
-  next(_o: number, h: number, l: number, c: number, _v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low, c = b.close;
     const n = this.period;
     const tp = (h + l + c) / 3;
     const buf = this.buf;
@@ -133,7 +136,7 @@ export class Cci extends BaseIndicator {
  * Rate of change in percent, TA-Lib ROC: (x / x[period bars ago] − 1) · 100; 0 when the old value is 0.
  * First value on bar period + 1.
  */
-export class Roc extends BaseIndicator {
+export class Roc extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -147,8 +150,8 @@ export class Roc extends BaseIndicator {
     this.src = src;
     this.win = new Float64Array(period);
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
-    const x = this.src === 3 ? c : pick(this.src, o, h, l, c, v);
+  nextBar(b: OhlcvBar): number {
+    const x = pickBar(this.src, b);
     const slot = this.bars % this.period;
     const old = this.win[slot]!;
     this.win[slot] = x;

@@ -1,5 +1,5 @@
 import type { PriceSource } from '../indicator.js';
-import { BaseIndicator, label, pick, requirePeriod, requireSource } from './base.js';
+import { BarIndicator, pickBar, label, requirePeriod, requireSource, type OhlcvBar } from './base.js';
 
 /**
  * Relative Strength Index, TA-Lib RSI (Wilder): the average gain and loss are seeded with the plain
@@ -9,7 +9,7 @@ import { BaseIndicator, label, pick, requirePeriod, requireSource } from './base
  * Deviation from TA-Lib, on purpose: TA-Lib treats gain + loss below 1e-8 as zero, which breaks
  * sub-cent assets; we test for exactly zero. Identical on the golden data.
  */
-export class Rsi extends BaseIndicator {
+export class Rsi extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -24,8 +24,8 @@ export class Rsi extends BaseIndicator {
     super(label('rsi', [period], source), period + 1);
     this.src = src;
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
-    const x = this.src === 3 ? c : pick(this.src, o, h, l, c, v);
+  nextBar(b: OhlcvBar): number {
+    const x = pickBar(this.src, b);
     const d = x - this.prevX;
     this.prevX = x;
     // Branch-free form of TA-Lib's `if (d < 0) loss -= d; else gain += d` (adding +0 changes no bit);

@@ -1,5 +1,5 @@
 import type { PriceSource } from '../indicator.js';
-import { BaseIndicator, type MultiOutput, OutputSeries, label, pick, requireFinite, requirePeriod, requireSource } from './base.js';
+import { BarIndicator, pickBar, type MultiOutput, OutputSeries, label, requireFinite, requirePeriod, requireSource, type OhlcvBar } from './base.js';
 import { CompensatedSum, RollingWindow } from './rolling.js';
 
 /**
@@ -78,7 +78,7 @@ class RollingVariance {
  * Deviation from TA-Lib, on purpose: TA-Lib returns 0 whenever the variance is below 1e-8, which
  * flattens low-priced assets (ETH/BTC); we return 0 only for an exactly flat window.
  */
-export class StdDev extends BaseIndicator {
+export class StdDev extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -92,9 +92,9 @@ export class StdDev extends BaseIndicator {
     this.src = src;
     this.rv = new RollingVariance(period);
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
+  nextBar(b: OhlcvBar): number {
     this.bars++;
-    return this.emit(Math.sqrt(this.rv.push(this.src === 3 ? c : pick(this.src, o, h, l, c, v))));
+    return this.emit(Math.sqrt(this.rv.push(pickBar(this.src, b))));
   }
   reset(): void {
     this.clear();
@@ -108,7 +108,7 @@ export class StdDev extends BaseIndicator {
  * σ is computed more accurately than TA-Lib's Σx²/n − mean² (bands agree to ~4e-11 relative on BTC
  * data) and, unlike TA-Lib, is not zeroed when the variance is below 1e-8 (see StdDev).
  */
-export class Bollinger extends BaseIndicator implements MultiOutput {
+export class Bollinger extends BarIndicator implements MultiOutput {
   readonly outputs = ['upper', 'middle', 'lower'] as const;
   readonly upper = new OutputSeries();
   readonly middle = new OutputSeries();
@@ -123,9 +123,9 @@ export class Bollinger extends BaseIndicator implements MultiOutput {
     this.src = src;
     this.rv = new RollingVariance(period);
   }
-  next(o: number, h: number, l: number, c: number, v: number): number {
+  nextBar(b: OhlcvBar): number {
     this.bars++;
-    const variance = this.rv.push(this.src === 3 ? c : pick(this.src, o, h, l, c, v));
+    const variance = this.rv.push(pickBar(this.src, b));
     const mid = this.rv.mean;
     const width = this.k * Math.sqrt(variance);
     // NaN during the warm-up flows through to all three bands.
@@ -148,7 +148,7 @@ export class Bollinger extends BaseIndicator implements MultiOutput {
  * from the second bar; the first ATR (bar period + 1) is the mean of the first `period` true ranges,
  * then Wilder smoothing atr = (atr·(period − 1) + tr) / period. ATR(1) is the true range.
  */
-export class Atr extends BaseIndicator {
+export class Atr extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -160,7 +160,8 @@ export class Atr extends BaseIndicator {
     requirePeriod('atr', 'period', period, 1);
     super(label('atr', [period]), period + 1);
   }
-  next(_o: number, h: number, l: number, c: number, _v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low, c = b.close;
     const i = this.bars++;
     const pc = this.prevClose;
     this.prevClose = c;

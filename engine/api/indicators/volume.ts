@@ -1,4 +1,4 @@
-import { BaseIndicator, label, requirePeriod } from './base.js';
+import { BarIndicator, label, requirePeriod, type OhlcvBar } from './base.js';
 import { RollingWindow } from './rolling.js';
 
 /**
@@ -8,7 +8,7 @@ import { RollingWindow } from './rolling.js';
  * bar period + 1. When the window has no flow at all the result is 0 (TA-Lib: total below 1.0 → 0;
  * we test for exactly 0 so tiny-volume markets still get a value).
  */
-export class Mfi extends BaseIndicator {
+export class Mfi extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -22,7 +22,8 @@ export class Mfi extends BaseIndicator {
     this.pos = new RollingWindow(period);
     this.neg = new RollingWindow(period);
   }
-  next(_o: number, h: number, l: number, c: number, v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low, c = b.close, v = b.volume;
     const tp = (h + l + c) / 3;
     const change = tp - this.prevTp;
     this.prevTp = tp;
@@ -56,7 +57,7 @@ export class Mfi extends BaseIndicator {
  * then adds the volume on an up close and subtracts it on a down close. A plain cumulative sum, as in
  * TA-Lib, so the two agree to the last bit.
  */
-export class Obv extends BaseIndicator {
+export class Obv extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -66,7 +67,8 @@ export class Obv extends BaseIndicator {
   constructor() {
     super('obv', 1);
   }
-  next(_o: number, _h: number, _l: number, c: number, v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const c = b.close, v = b.volume;
     if (this.bars++ === 0) this.obv = v;
     else if (c > this.prevClose) this.obv += v;
     else if (c < this.prevClose) this.obv -= v;
@@ -84,7 +86,7 @@ export class Obv extends BaseIndicator {
  * Accumulation/Distribution line, TA-Lib AD: adds ((close − low) − (high − close)) / (high − low) · volume
  * each bar; a bar with high == low adds nothing (technicalindicators adds the whole volume).
  */
-export class Ad extends BaseIndicator {
+export class Ad extends BarIndicator {
   /** Its output depends on its name (every argument) and the bars only: identical instances may share it (BaseIndicator.replayKey). */
   override get replayKey(): string {
     return this.name;
@@ -93,7 +95,8 @@ export class Ad extends BaseIndicator {
   constructor() {
     super('ad', 1);
   }
-  next(_o: number, h: number, l: number, c: number, v: number): number {
+  nextBar(b: OhlcvBar): number {
+    const h = b.high, l = b.low, c = b.close, v = b.volume;
     this.bars++;
     const range = h - l;
     if (range > 0) this.ad += ((c - l - (h - c)) / range) * v;

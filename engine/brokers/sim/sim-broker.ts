@@ -374,6 +374,7 @@ export class SimBroker implements Broker {
     w.remaining = roundAmount(r, w.remaining - amount);
     if (w.remaining <= amount * 1e-12) w.remaining = 0;
     this.sink!.filled(fill);
+    this.dropOrphanedChildren(o.instrument, pos, w, time);
     const first = w.filled === amount;
     if (w.remaining === 0) this.finish(w, 'filled', time);
     else this.update(w, 'partially-filled', time);
@@ -381,6 +382,23 @@ export class SimBroker implements Broker {
       this.attachBracket(w, amount, price, time, first);
       // Children are checked from the entry price on the entry bar itself.
       if (w.children && w.children.length) this.processGroup(w.children, bar, price);
+    }
+  }
+
+  /**
+   * Protective orders (stop-loss, take-profit, trailing stop) belong to the position their entry opened:
+   * once a fill leaves nothing for them to reduce (closed by another order, or flipped), they are cancelled
+   * at once. Left working, an old trade's stop would later close a newer position at the old level.
+   */
+  private dropOrphanedChildren(instrument: InstrumentId, pos: PositionState, filled: Working, time: EpochMs): void {
+    const list = this.byInstrument.get(instrument);
+    if (!list) return;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      // The filled order's own OCO legs are settled by processGroup.
+      if (c.done || c === filled || c.order.role === 'signal' || (filled.group !== undefined && c.group === filled.group)) continue;
+      const reducible = c.order.side === 'sell' ? pos.size : -pos.size;
+      if (!(reducible > 0)) this.finish(c, 'cancelled', time, 'position closed');
     }
   }
 
