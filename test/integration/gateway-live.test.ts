@@ -49,6 +49,24 @@ function provision(home: string, account: string, exchangeKey = true): { keyId: 
   }
 }
 
+type LiveSettings = NonNullable<Parameters<typeof startGateway>[0]['live']>;
+
+/** The live gateway started over `home` as a new process would start it (no ccxt instances kept from an earlier start). */
+async function startLive(home: string, live: LiveSettings): Promise<RunningGateway> {
+  clearExchangeInstances();
+  return startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+}
+
+/** Whether the live gateway comes up paused when started again over `home` (the pause is persisted). */
+async function pausedAfterRestart(home: string, live: LiveSettings): Promise<boolean> {
+  const gw = await startLive(home, live);
+  try {
+    return (gw.intake as GatewayOrderIntake).isPaused();
+  } finally {
+    await gw.close();
+  }
+}
+
 /** Waits (bounded) until the journal row reaches a terminal state; returns it. */
 async function settled(intake: GatewayOrderIntake, clientOrderId: string, limitMs = 30_000): Promise<JournalRow> {
   const terminal: OrderState[] = ['FILLED', 'REJECTED', 'CANCELED', 'NOT_PLACED'];
@@ -282,8 +300,7 @@ describe('live gateway start-up', () => {
       db.close();
       expect(orderPosts(ex, cid)).toBe(0);
 
-      clearExchangeInstances();
-      const second = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const second = await startLive(home, live);
       try {
         const b = second.intake as GatewayOrderIntake;
         const row = await settled(b, cid);
@@ -307,15 +324,13 @@ describe('live gateway pause across a restart', () => {
     const live = { exchangeId: 'binance', account, exchangeUrl: ex.url, live: liveConfig(1500), logLevel: 'silent' as const };
     try {
       const key = provision(home, account);
-      clearExchangeInstances();
-      const first = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const first = await startLive(home, live);
       const c1 = new CandlekeepClient({ url: first.url, keyId: key.keyId, secret: key.secret });
       expect((await c1.command('pause')).status).toBe(200);
       c1.close();
       await first.close();
 
-      clearExchangeInstances();
-      const second = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const second = await startLive(home, live);
       const c2 = new CandlekeepClient({ url: second.url, keyId: key.keyId, secret: key.secret });
       try {
         const b = second.intake as GatewayOrderIntake;
@@ -332,13 +347,7 @@ describe('live gateway pause across a restart', () => {
         await second.close();
       }
       // Resumed is persisted too: a third start trades.
-      clearExchangeInstances();
-      const third = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
-      try {
-        expect((third.intake as GatewayOrderIntake).isPaused()).toBe(false);
-      } finally {
-        await third.close();
-      }
+      expect(await pausedAfterRestart(home, live)).toBe(false);
     } finally {
       await ex.close();
       rm(home);
@@ -364,8 +373,7 @@ describe('live gateway kill switches', () => {
     const live = { exchangeId: 'binance', account, exchangeUrl: ex.url, live: { ...base, risk: { ...base.risk, maxDailyLoss: 5000 } }, logLevel: 'silent' as const };
     try {
       const key = provision(home, account);
-      clearExchangeInstances();
-      const gw = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
+      const gw = await startLive(home, live);
       const c = new CandlekeepClient({ url: gw.url, keyId: key.keyId, secret: key.secret });
       try {
         const intake = gw.intake as GatewayOrderIntake;
@@ -391,13 +399,7 @@ describe('live gateway kill switches', () => {
         await gw.close();
       }
       // The pause outlives the restart.
-      clearExchangeInstances();
-      const again = await startGateway({ home, config: parseGatewayConfig({}), env: ENV, host: '127.0.0.1', port: 0, live });
-      try {
-        expect((again.intake as GatewayOrderIntake).isPaused()).toBe(true);
-      } finally {
-        await again.close();
-      }
+      expect(await pausedAfterRestart(home, live)).toBe(true);
     } finally {
       await ex.close();
       rm(home);
