@@ -3,7 +3,7 @@ import { UserError, isoUtc, timeframeMs } from '../domain/index.js';
 import type { BacktestOutcome, BarColumns, DataSlice } from '../domain/index.js';
 import type { SeriesKey } from '../ports/index.js';
 import { resolveParams, type AnyStrategy, type ParamValue } from '../api/index.js';
-import { ColumnsHistory, Kernel, SimClock, StrategyError, driveBacktest, type IndicatorCache, type LogEntry, type OrderIdSource } from '../core/index.js';
+import { ColumnsHistory, Kernel, driverBuffers, type DriverScratch, SimClock, StrategyError, driveBacktest, type IndicatorCache, type LogEntry, type OrderIdSource } from '../core/index.js';
 import { SimBroker, type FinerBars, type SimBrokerOptions } from '../brokers/sim/index.js';
 
 /** One series of bars handed to a backtest (in memory; no store needed). */
@@ -38,6 +38,11 @@ export type BacktestOptions = {
    * are computed once and replayed. Same results as without (bit for bit), less work per trial.
    */
   readonly indicatorCache?: IndicatorCache;
+  /**
+   * Reused output buffers (a sweep's trials): the outcome's equity curve is then a view into them, valid only
+   * until the next backtest given the same scratch. Leave it out when the outcome is kept.
+   */
+  readonly scratch?: DriverScratch;
 } & Pick<SimBrokerOptions, SimRuleKey>;
 
 /** The simulator's options a backtest passes through as given (the fees are resolved here). */
@@ -164,7 +169,8 @@ export function runBacktest(o: BacktestOptions): BacktestOutcome {
     ...(o.log ? { log: o.log } : {}),
     ...(o.indicatorCache ? { indicatorCache: o.indicatorCache } : {}),
   });
-  const r = driveBacktest(kernel, clock, series.map((s) => ({ key: s.key, cols: s.bars })));
+  const n = series[0]!.bars.length;
+  const r = driveBacktest(kernel, clock, series.map((s) => ({ key: s.key, cols: s.bars })), o.scratch ? o.scratch.take(n) : driverBuffers(n));
   let stoppedEarly: BacktestOutcome['stoppedEarly'];
   if (r.failure) {
     const e = r.failure.error;

@@ -1,5 +1,5 @@
 import { UserError } from '../domain/index.js';
-import type { IndicatorCache } from '../core/index.js';
+import { DriverScratch, type IndicatorCache } from '../core/index.js';
 import type { AnyStrategy, ParamValue } from '../api/index.js';
 import { runBacktest, type BacktestOptions, type BacktestSeries } from '../app/run-backtest.js';
 import { computeCoreMetrics, type CoreMetrics } from '../reports/metrics.js';
@@ -8,7 +8,7 @@ import { objectiveValue, type ObjectiveId } from './objective.js';
 export type ParamSet = Readonly<Record<string, ParamValue>>;
 
 /** Backtest settings shared by every trial of a sweep (plain data: crosses worker boundaries). */
-export type TrialSettings = Omit<BacktestOptions, 'strategy' | 'params' | 'data' | 'log' | 'orderIds' | 'indicatorCache'>;
+export type TrialSettings = Omit<BacktestOptions, 'strategy' | 'params' | 'data' | 'log' | 'orderIds' | 'indicatorCache' | 'scratch'>;
 
 /** The metrics kept per trial (a compact, JSON-friendly subset). */
 export const TRIAL_METRICS = [
@@ -32,6 +32,12 @@ export type TrialResult = {
 export const RETURN_SAMPLES = 513;
 
 /**
+ * This thread's output buffers for trials: a trial keeps only figures, never the curve, so the next trial
+ * writes over it (no fresh pages to fault in per trial). evaluateTrial is synchronous: no two trials overlap.
+ */
+const scratch = new DriverScratch();
+
+/**
  * Runs one parameter set through the real engine (runBacktest) and reduces it to a TrialResult.
  * `cache`: indicator outputs shared with the other trials over the same bars (same results, less work).
  */
@@ -40,7 +46,7 @@ export function evaluateTrial(
   cache?: IndicatorCache,
 ): TrialResult {
   try {
-    const outcome = runBacktest({ ...settings, strategy, params, data, ...(cache ? { indicatorCache: cache } : {}) });
+    const outcome = runBacktest({ ...settings, strategy, params, data, scratch, ...(cache ? { indicatorCache: cache } : {}) });
     if (outcome.stoppedEarly) return { index, params, objective: null, metrics: null, returns: [], error: outcome.stoppedEarly.reason };
     // Trials keep a few figures: the core metrics (one pass over the curve) give them exactly as a full report would.
     const m = computeCoreMetrics(outcome);
