@@ -6,7 +6,7 @@ import type { BarStore, SeriesInfo, SeriesKey, StoredMarketRules, TimeRange, Ups
 import { homePaths } from '../../config/home.js';
 import { dbError, migrate, openDatabase, type Db, type Migration } from './db.js';
 import { BarHasher, chunkView, decodeChunk, encodeChunk } from './bar-codec.js';
-import { SNAPSHOT_MIN_BARS, dropSnapshots, readSnapshot, toShared, writeSnapshot } from './bar-snapshot.js';
+import { SNAPSHOT_MIN_BARS, dropSnapshots, readSnapshot, snapshotDirOf, toShared, writeSnapshot } from './bar-snapshot.js';
 
 /**
  * Bars per chunk. A chunk covers a fixed, epoch-aligned time span of CHUNK_BARS × timeframe, so a bar
@@ -111,7 +111,7 @@ export class SqliteBarStore implements BarStore {
     readonly file: string = db.name,
     opts: { readonly snapshots?: boolean } = {},
   ) {
-    this.snapshotDir = opts.snapshots === false || file === ':memory:' || file === '' ? undefined : path.join(path.dirname(file), 'cache', 'bars');
+    this.snapshotDir = opts.snapshots === false || file === ':memory:' || file === '' ? undefined : snapshotDirOf(file);
     try {
       // Range reads straight from the mapped file: no copy through SQLite's page cache.
       db.pragma('mmap_size = 1073741824');

@@ -8,6 +8,8 @@ import type { AnyStrategy } from '../api/index.js';
 import type { LogEntry } from '../core/index.js';
 import type { BacktestSpec } from './backtest-spec.js';
 import { loadStrategy, PACKAGE_ROOT } from './load-strategy.js';
+import { homePaths } from '../../config/home.js';
+import { dropPrefetches, prefetchSnapshot, prefetchesSettled, snapshotDirOf } from '../../data/store/bar-snapshot.js';
 import { fillAssumptions, requiredSeries, runBacktest, strategyParams, type BacktestOptions, type BacktestSeries } from './run-backtest.js';
 
 export type StoredBacktestResult = {
@@ -95,21 +97,32 @@ export async function backtestFromStore(
   spec: BacktestSpec,
   opts: { home: string; resultsDir: string; html?: boolean; log?: (e: LogEntry) => void },
 ): Promise<StoredBacktestResult> {
+  try {
+    return await backtestStored(spec, opts);
+  } finally {
+    dropPrefetches(); // bytes read ahead and not used (a stale cache version, or a failure first) are freed
+  }
+}
+
+async function backtestStored(spec: BacktestSpec, opts: Parameters<typeof backtestFromStore>[1]): Promise<StoredBacktestResult> {
   parseInstrument(spec.instrument, 'instrument');
   const timeframe = parseTimeframe(spec.timeframe, 'timeframe');
   const from = spec.from !== undefined ? parseTime(spec.from, 'from') : undefined;
   const to = spec.to !== undefined ? parseTime(spec.to, 'to') : undefined;
   const intrabarTf = spec.intrabarTimeframe !== undefined ? parseTimeframe(spec.intrabarTimeframe, 'intrabarTimeframe') : undefined;
   if (from !== undefined && to !== undefined && to <= from) throw new UserError(`empty date range: --to (${isoUtc(to)}) must be after --from (${isoUtc(from)})`);
-  // The store, config and report modules load side by side with the strategy (fewer idle waits at start-up).
-  const modules = Promise.all([import('../../data/store/bar-store.js'), import('../../config/index.js'), import('../reports/index.js')]);
+  // The whole primary series is read from its columnar cache: start that read now, on another thread, so it
+  // overlaps the module and strategy loading below (a range read may not use the cache: no prefetch then).
+  if (from === undefined && to === undefined) prefetchSnapshot(snapshotDirOf(homePaths(opts.home).marketDb), { instrument: spec.instrument, timeframe });
+  // The store and report modules load side by side with the strategy (fewer idle waits at start-up).
+  const modules = Promise.all([import('../../data/store/bar-store.js'), import('../reports/index.js')]);
   modules.catch(() => {}); // awaited below; a failure before that point must not surface as unhandled
   const strategy = await loadStrategy(spec.strategy);
   strategyParams(strategy, spec.params ?? {}); // bad params fail before any data is read
   const primary: SeriesKey = { instrument: spec.instrument, timeframe };
   const keys = requiredSeries(strategy, primary);
   const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
-  const [{ openBarStore }, { homePaths }, { writeRunArtifacts, renderSummary }] = await modules;
+  const [{ openBarStore }, { writeRunArtifacts, renderSummary }] = await modules;
   const marketDb = homePaths(opts.home).marketDb;
   if (!fs.existsSync(marketDb)) throw missingData(primary, `no bars are stored (no database at "${marketDb}")`);
   // Read-write so the store can cache the series hash it computes on first use.
@@ -119,6 +132,7 @@ export async function backtestFromStore(
   // Market rules: the spec's (flags) when given, else each instrument's as recorded by `data fetch`.
   const markets: Record<string, MarketRules> = {};
   try {
+    await prefetchesSettled();
     data = loadSeries(store, keys, range);
     if (!spec.market) Object.assign(markets, storedMarketRules(store, keys));
     if (intrabarTf) {

@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allocBarColumns, type BarColumns } from '../../engine/domain/index.js';
-import { readSnapshot, snapshotFile, writeSnapshot, type SnapshotKey } from '../../data/store/bar-snapshot.js';
+import { dropPrefetches, prefetchSnapshot, prefetchesSettled, readSnapshot, snapshotFile, writeSnapshot, type SnapshotKey } from '../../data/store/bar-snapshot.js';
 import { rm, tempDir } from '../helpers/cli.js';
 
 let dir: string;
 beforeEach(() => {
   dir = path.join(tempDir('ck-snap-'), 'cache', 'bars');
 });
-afterEach(() => rm(path.dirname(path.dirname(dir))));
+afterEach(() => {
+  dropPrefetches();
+  rm(path.dirname(path.dirname(dir)));
+});
 
 function cols(n: number, base: number): BarColumns {
   const c = allocBarColumns(n);
@@ -45,5 +48,51 @@ describe('bar snapshot files', () => {
     // A file bigger than the bound alone is still written (and is then the only one).
     writeSnapshot(dir, key('x:G/H', 'g1'), cols(3 * n, 4), bound);
     expect(fs.readdirSync(dir)).toEqual([path.basename(snapshotFile(dir, key('x:G/H', 'g1')))]);
+  });
+
+  describe('read ahead (prefetchSnapshot)', () => {
+    const series = { instrument: 'x:A/B', timeframe: '1m' };
+
+    it('serves the bytes read ahead, once: the same columns as reading the file', async () => {
+      const c = cols(1000, 100);
+      writeSnapshot(dir, key('x:A/B', 'aa11'), c);
+      const direct = readSnapshot(dir, key('x:A/B', 'aa11'), 1000)!;
+      prefetchSnapshot(dir, series);
+      await prefetchesSettled();
+      // Gone from disk: only the bytes read ahead can answer now.
+      fs.rmSync(snapshotFile(dir, key('x:A/B', 'aa11')));
+      const r = readSnapshot(dir, key('x:A/B', 'aa11'), 1000)!;
+      for (const k of ['openTime', 'open', 'high', 'low', 'close', 'volume'] as const) expect([...r[k]]).toEqual([...direct[k]]);
+      expect(readSnapshot(dir, key('x:A/B', 'aa11'), 1000)).toBeUndefined(); // taken: not served twice
+    });
+
+    it('checks bytes read ahead like a file: a damaged file is refused, and another version is not served', async () => {
+      writeSnapshot(dir, key('x:A/B', 'aa11'), cols(1000, 100));
+      const file = snapshotFile(dir, key('x:A/B', 'aa11'));
+      fs.truncateSync(file, 1000);
+      prefetchSnapshot(dir, series);
+      await prefetchesSettled();
+      expect(readSnapshot(dir, key('x:A/B', 'aa11'), 1000)).toBeUndefined();
+
+      writeSnapshot(dir, key('x:A/B', 'aa11'), cols(1000, 100));
+      prefetchSnapshot(dir, series);
+      await prefetchesSettled();
+      fs.rmSync(file);
+      // The store asks for another version (its bars changed since): the bytes read ahead are not it.
+      expect(readSnapshot(dir, key('x:A/B', 'bb22'), 1000)).toBeUndefined();
+      dropPrefetches();
+      expect(readSnapshot(dir, key('x:A/B', 'aa11'), 1000)).toBeUndefined(); // dropped, and the file is gone
+    });
+
+    it('does nothing without a cache folder or a file for the series, and reads only that series', async () => {
+      prefetchSnapshot(path.join(dir, 'missing'), series);
+      prefetchSnapshot(dir, series);
+      await prefetchesSettled();
+      writeSnapshot(dir, key('x:C/D', 'cc33'), cols(1000, 7));
+      prefetchSnapshot(dir, series);
+      await prefetchesSettled();
+      fs.rmSync(snapshotFile(dir, key('x:C/D', 'cc33')));
+      expect(readSnapshot(dir, key('x:C/D', 'cc33'), 1000)).toBeUndefined();
+    });
   });
 });
