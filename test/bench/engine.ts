@@ -5,22 +5,13 @@ import { runBacktest } from '../../engine/app/index.js';
 import smaCross from '../../strategies/sma-cross.js';
 import { BIN, ROOT, SHARED, rm, tempDir } from '../helpers/cli.js';
 import { readReferenceCsv } from '../helpers/reference-data.js';
+import { spinMs, spinRange } from '../helpers/machine-speed.js';
 
 
 export const name = 'engine';
 
 
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : `${(x / 1e3).toFixed(0)}k`);
-
-/** A fixed amount of plain integer work, timed: the machine's speed at that moment (ms). */
-function spin(): number {
-  const t0 = performance.now();
-  let x = 0;
-  for (let i = 0; i < 30_000_000; i++) x = (x + (i & 7)) | 0;
-  const ms = performance.now() - t0;
-  if (x === -1) console.log(x); // keeps the loop from being optimised away
-  return ms;
-}
 
 /** The 10M-bar memory run, in a child process so its peak RSS is its own. */
 const MEMORY_CHILD = `
@@ -58,7 +49,7 @@ export async function run(): Promise<void> {
     const wall = new Map<string, number[]>(sizes.map((v) => [v, []]));
     const cpu = new Map<string, number[]>(sizes.map((v) => [v, []]));
     const trades = new Map<string, number>();
-    const spinMs: number[] = [];
+    const spins: number[] = [];
     for (let k = 0; k < 12; k++) {
       for (const size of sizes) {
         const c0 = process.cpuUsage();
@@ -69,7 +60,7 @@ export async function run(): Promise<void> {
         cpu.get(size)!.push((c1.user + c1.system) / 1000);
         trades.set(size, o.trades.length);
       }
-      spinMs.push(spin());
+      spins.push(spinMs());
     }
     for (const size of sizes) {
       const w = wall.get(size)!;
@@ -81,7 +72,7 @@ export async function run(): Promise<void> {
           `${fmt(1e6 / (bestCpu / 1000))} bars/s cpu best  (target ≥ 10M bars/s)`,
       );
     }
-    console.log(`    machine speed during those rounds: a fixed spin loop took ${Math.min(...spinMs).toFixed(1)}–${Math.max(...spinMs).toFixed(1)} ms (the same work each round)`);
+    console.log(`    machine speed during those rounds: a fixed spin loop took ${spinRange(spins)} (the same work each round)`);
 
     // 2. Whole process: node bin/candlekeep.js backtest over 1M stored bars to report.json.
     const home = path.join(dir, 'home');

@@ -15,6 +15,7 @@ import { barsContentHash, runBacktest, type BacktestSeries } from '../../engine/
 import { IndicatorCache } from '../../engine/core/index.js';
 import { computeCoreMetrics, computeMetrics } from '../../engine/reports/metrics.js';
 import { readReferenceCsv, referenceCsv } from '../helpers/reference-data.js';
+import { spinMs, spinRange } from '../helpers/machine-speed.js';
 
 export const name = 'research';
 
@@ -55,7 +56,9 @@ export async function run(): Promise<void> {
     await closeSweepPool();
     const cold = await timed(w);
     const warm: Awaited<ReturnType<typeof timed>>[] = [];
+    const spins: number[] = [];
     for (let k = 0; k < 5; k++) {
+      spins.push(spinMs());
       const r = await timed(w);
       warm.push(r);
       if (!reference) reference = r.json;
@@ -69,7 +72,7 @@ export async function run(): Promise<void> {
     );
     console.log(
       `    median run: ${m.cpuPerTrialMs.toFixed(2)} ms CPU per backtest, ${m.ours.toFixed(2)} cores busy here, ${m.others.toFixed(2)} taken by other processes; ` +
-      `runs ${warm.map((r) => r.rate.toFixed(0)).join(' ')}/s` +
+      `runs ${warm.map((r) => r.rate.toFixed(0)).join(' ')}/s (a fixed spin loop between them: ${spinRange(spins)})` +
       (w > 1 ? `; CPU per backtest ×${(m.cpuPerTrialMs / baseCpu).toFixed(2)} vs 1 worker` : ''),
     );
   }
