@@ -46,16 +46,17 @@ type Prefetch = { buf: Buffer | undefined; readonly done: Promise<void> };
 const prefetched = new Map<string, Prefetch>();
 
 /**
- * Starts reading the cached snapshot of a series, if there is one, without waiting for it. Which version is
- * on file is not known yet (the store knows the content hash): there is at most one per series, since writing
- * a version removes the others. readSnapshot uses the bytes only when it asks for this very file, and only
- * after prefetchesSettled(); any failure just leaves it to read the file itself.
+ * Starts reading the cached snapshot of a series of the market database `marketDbFile`, if there is one,
+ * without waiting for it. Which version is on file is not known yet (the store knows the content hash): there
+ * is at most one per series, since writing a version removes the others. readSnapshot uses the bytes only
+ * when it asks for this very file, and only after prefetchesSettled(); any failure just leaves it to read the
+ * file itself.
  */
-export function prefetchSnapshot(dir: string, k: { readonly instrument: string; readonly timeframe: string }): void {
+export function prefetchSnapshot(marketDbFile: string, k: { readonly instrument: string; readonly timeframe: string }): void {
+  const dir = snapshotDirOf(marketDbFile);
   let name: string | undefined;
   try {
-    const prefix = seriesPrefix({ ...k, hash: '' });
-    name = fs.readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.bin'));
+    name = seriesFiles(fs.readdirSync(dir), k)[0];
   } catch {
     return;
   }
@@ -98,6 +99,12 @@ function takePrefetched(file: string): Buffer | undefined {
   if (!p?.buf) return undefined;
   prefetched.delete(file);
   return p.buf;
+}
+
+/** The snapshot files (any version) of a series among a folder's file names. */
+function seriesFiles(names: readonly string[], k: { readonly instrument: string; readonly timeframe: string }): string[] {
+  const prefix = seriesPrefix({ ...k, hash: '' });
+  return names.filter((name) => name.startsWith(prefix) && name.endsWith('.bin'));
 }
 
 export function snapshotFile(dir: string, k: SnapshotKey): string {
@@ -148,11 +155,8 @@ export function writeSnapshot(dir: string, k: SnapshotKey, c: BarColumns, maxTot
     [c.openTime, c.open, c.high, c.low, c.close, c.volume].forEach((col, j) => f.set(col, j * n));
     fs.writeFileSync(tmp, buf);
     fs.renameSync(tmp, file);
-    const prefix = seriesPrefix(k);
     const keep = path.basename(file);
-    for (const name of fs.readdirSync(dir)) {
-      if (name.startsWith(prefix) && name !== keep && name.endsWith('.bin')) fs.rmSync(path.join(dir, name), { force: true });
-    }
+    for (const name of seriesFiles(fs.readdirSync(dir), k)) if (name !== keep) fs.rmSync(path.join(dir, name), { force: true });
     evict(dir, maxTotalBytes, keep);
   } catch {
     fs.rmSync(tmp, { force: true });

@@ -9,7 +9,7 @@ import type { LogEntry } from '../core/index.js';
 import type { BacktestSpec } from './backtest-spec.js';
 import { loadStrategy, PACKAGE_ROOT } from './load-strategy.js';
 import { homePaths } from '../../config/home.js';
-import { dropPrefetches, prefetchSnapshot, prefetchesSettled, snapshotDirOf } from '../../data/store/bar-snapshot.js';
+import { dropPrefetches, prefetchSnapshot, prefetchesSettled } from '../../data/store/bar-snapshot.js';
 import { fillAssumptions, requiredSeries, runBacktest, strategyParams, type BacktestOptions, type BacktestSeries } from './run-backtest.js';
 
 export type StoredBacktestResult = {
@@ -113,7 +113,8 @@ async function backtestStored(spec: BacktestSpec, opts: Parameters<typeof backte
   if (from !== undefined && to !== undefined && to <= from) throw new UserError(`empty date range: --to (${isoUtc(to)}) must be after --from (${isoUtc(from)})`);
   // The whole primary series is read from its columnar cache: start that read now, on another thread, so it
   // overlaps the module and strategy loading below (a range read may not use the cache: no prefetch then).
-  if (from === undefined && to === undefined) prefetchSnapshot(snapshotDirOf(homePaths(opts.home).marketDb), { instrument: spec.instrument, timeframe });
+  const marketDb = homePaths(opts.home).marketDb;
+  if (from === undefined && to === undefined) prefetchSnapshot(marketDb, { instrument: spec.instrument, timeframe });
   // The store and report modules load side by side with the strategy (fewer idle waits at start-up).
   const modules = Promise.all([import('../../data/store/bar-store.js'), import('../reports/index.js')]);
   modules.catch(() => {}); // awaited below; a failure before that point must not surface as unhandled
@@ -123,7 +124,6 @@ async function backtestStored(spec: BacktestSpec, opts: Parameters<typeof backte
   const keys = requiredSeries(strategy, primary);
   const range: TimeRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
   const [{ openBarStore }, { writeRunArtifacts, renderSummary }] = await modules;
-  const marketDb = homePaths(opts.home).marketDb;
   if (!fs.existsSync(marketDb)) throw missingData(primary, `no bars are stored (no database at "${marketDb}")`);
   // Read-write so the store can cache the series hash it computes on first use.
   const store = openBarStore(opts.home);

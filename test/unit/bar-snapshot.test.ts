@@ -52,12 +52,14 @@ describe('bar snapshot files', () => {
 
   describe('read ahead (prefetchSnapshot)', () => {
     const series = { instrument: 'x:A/B', timeframe: '1m' };
+    // The market database whose read cache `dir` is (<home>/market.db beside <home>/cache/bars).
+    const marketDb = () => path.join(path.dirname(path.dirname(dir)), 'market.db');
 
     it('serves the bytes read ahead, once: the same columns as reading the file', async () => {
       const c = cols(1000, 100);
       writeSnapshot(dir, key('x:A/B', 'aa11'), c);
       const direct = readSnapshot(dir, key('x:A/B', 'aa11'), 1000)!;
-      prefetchSnapshot(dir, series);
+      prefetchSnapshot(marketDb(), series);
       await prefetchesSettled();
       // Gone from disk: only the bytes read ahead can answer now.
       fs.rmSync(snapshotFile(dir, key('x:A/B', 'aa11')));
@@ -70,12 +72,12 @@ describe('bar snapshot files', () => {
       writeSnapshot(dir, key('x:A/B', 'aa11'), cols(1000, 100));
       const file = snapshotFile(dir, key('x:A/B', 'aa11'));
       fs.truncateSync(file, 1000);
-      prefetchSnapshot(dir, series);
+      prefetchSnapshot(marketDb(), series);
       await prefetchesSettled();
       expect(readSnapshot(dir, key('x:A/B', 'aa11'), 1000)).toBeUndefined();
 
       writeSnapshot(dir, key('x:A/B', 'aa11'), cols(1000, 100));
-      prefetchSnapshot(dir, series);
+      prefetchSnapshot(marketDb(), series);
       await prefetchesSettled();
       fs.rmSync(file);
       // The store asks for another version (its bars changed since): the bytes read ahead are not it.
@@ -85,11 +87,11 @@ describe('bar snapshot files', () => {
     });
 
     it('does nothing without a cache folder or a file for the series, and reads only that series', async () => {
-      prefetchSnapshot(path.join(dir, 'missing'), series);
-      prefetchSnapshot(dir, series);
+      prefetchSnapshot(path.join(dir, 'missing', 'market.db'), series);
+      prefetchSnapshot(marketDb(), series);
       await prefetchesSettled();
       writeSnapshot(dir, key('x:C/D', 'cc33'), cols(1000, 7));
-      prefetchSnapshot(dir, series);
+      prefetchSnapshot(marketDb(), series);
       await prefetchesSettled();
       fs.rmSync(snapshotFile(dir, key('x:C/D', 'cc33')));
       expect(readSnapshot(dir, key('x:C/D', 'cc33'), 1000)).toBeUndefined();
