@@ -16,6 +16,7 @@ import { IndicatorCache } from '../../engine/core/index.js';
 import { computeCoreMetrics, computeMetrics } from '../../engine/reports/metrics.js';
 import { readReferenceCsv, referenceCsv } from '../helpers/reference-data.js';
 import { spinMs, spinRange } from '../helpers/machine-speed.js';
+import { eventLoopTrial, referenceLoop, smaColumn } from './event-loop-floor.js';
 
 export const name = 'research';
 
@@ -50,7 +51,7 @@ export async function run(): Promise<void> {
   };
   console.log(`  ${all.length} combinations × ${bars.length} bars, ${cores} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
-  let base = 0, baseCpu = 0;
+  let base = 0, baseCpu = 0, scaling = 1;
   let reference = '';
   for (let w = 1; w <= cores; w++) {
     await closeSweepPool();
@@ -66,6 +67,7 @@ export async function run(): Promise<void> {
     }
     const m = [...warm].sort((a, b) => a.rate - b.rate)[warm.length >> 1]!;
     if (w === 1) { base = m.rate; baseCpu = m.cpuPerTrialMs; }
+    scaling = m.rate / base;
     console.log(
       `  workers ${w}: ${m.rate.toFixed(1)} backtests/s warm (${((m.rate * bars.length) / 1e6).toFixed(1)}M bars/s), scaling ×${(m.rate / base).toFixed(2)}; ` +
       `cold ${cold.rate.toFixed(1)}/s  (target ≥ 1000 backtests/s on 2 cores)`,
@@ -112,5 +114,46 @@ export async function run(): Promise<void> {
     `  per trial (1 thread): engine ${e.toFixed(2)} ms median (${(bars.length / e / 1000).toFixed(1)}M bars/s) with shared indicator outputs ` +
     `(${median(unsharedMs).toFixed(2)} ms with each trial feeding its own; ${cache.stats.computed} columns computed, ${cache.stats.reused} reused), trial metrics ${m.toFixed(3)} ms ` +
     `(full report metrics ${full.toFixed(2)} ms) → ceiling ${(1000 / (e + m)).toFixed(0)} backtests/s per core  (target: metrics ≤ 0.3 ms)`,
+  );
+
+  // Yardsticks in this process, at this moment's machine speed (see event-loop-floor.ts): the reference's plain
+  // loop, and the least any engine serving the strategy API does per bar. The floor's results are checked
+  // against the engine's, trial by trial.
+  const { open, close } = bars;
+  const runReference = await referenceLoop();
+  const cols = new Map<number, Float64Array>();
+  const col = (p: number) => cols.get(p) ?? cols.set(p, smaColumn(close, p)).get(p)!;
+  type Point = Readonly<Record<string, unknown>>;
+  const fs = (p: Point) => ({ fast: Number(p['fast']), slow: Number(p['slow']) });
+  const allIn = all.filter((p) => (p as Point)['size'] === 'all-in');
+  const floorEquity = new Float64Array(bars.length);
+  const perTrial = (f: (p: Point) => unknown, points: readonly Point[]) => {
+    let best = Infinity;
+    for (let round = 0; round < 6; round++) {
+      const t0 = performance.now();
+      for (const p of points) f(p);
+      if (round > 0) best = Math.min(best, (performance.now() - t0) / points.length);
+    }
+    return best;
+  };
+  const plainMs = perTrial((p) => runReference(open, close, bars.length, fs(p)), all);
+  const floorTrial = (p: Point) => eventLoopTrial(bars, col(fs(p).fast), col(fs(p).slow), fs(p).slow, floorEquity);
+  for (let i = 0; i < Math.min(30, allIn.length); i++) {
+    const p = allIn[i]!;
+    const got = floorTrial(p);
+    const want = computeCoreMetrics(outcomes[all.indexOf(p)]!);
+    if (Math.abs(got.equity - want.equityFinal) > 1e-9 * Math.abs(want.equityFinal) || got.trades !== want.tradeCount) {
+      throw new Error(`research bench: the event-loop floor disagrees with the engine for ${JSON.stringify(p)}: ${got.equity}/${got.trades} vs ${want.equityFinal}/${want.tradeCount}`);
+    }
+  }
+  const floorMs = perTrial(floorTrial, allIn);
+  console.log(
+    `  yardsticks (1 thread, now): the reference's plain loop ${plainMs.toFixed(2)} ms per trial = ${(1000 / plainMs).toFixed(0)}/s per core (SMAs recomputed, no curve, no metrics); ` +
+    `an event loop with the strategy API's contract and no engine ${floorMs.toFixed(2)} ms (${((floorMs * 1e6) / bars.length).toFixed(1)} ns/bar; same equity and trades as the engine), ` +
+    `the engine ${e.toFixed(2)} ms above`,
+  );
+  console.log(
+    `    with the trial metrics (${m.toFixed(2)} ms) and the ×${scaling.toFixed(2)} scaling measured above, that floor would give ${((1000 / (floorMs + m)) * scaling).toFixed(0)} backtests/s on ${cores} cores; ` +
+    `the 1-worker sweep took ${baseCpu.toFixed(2)} ms CPU per backtest = ×${(baseCpu / (floorMs + m)).toFixed(2)} the floor's`,
   );
 }
