@@ -9,3 +9,4 @@ export * from './market-rounding.js';
 export * from './sizing.js';
 export * from './backtest-driver.js';
 export * from './indicator-cache.js';
+export * from './lists.js';

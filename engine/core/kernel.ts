@@ -9,6 +9,7 @@ import type { IndicatorCache, ReplayableIndicator } from './indicator-cache.js';
 import { Ledger, type PositionState } from './ledger.js';
 import { sequentialOrderIds, type OrderIdSource } from './order-ids.js';
 import { makeOrder, validateOrderSpec } from './order-validation.js';
+import { removeAt, truncate } from './lists.js';
 
 /** An input to the kernel. Drivers (backtest loop, live queue) turn their sources into these. */
 export type KernelEvent =
@@ -275,7 +276,7 @@ export class Kernel implements BrokerSink {
         else if (q.update) st.onOrderUpdate?.(q.update, this.state, ctx);
       }
     } finally {
-      this.queue.length = 0;
+      truncate(this.queue, 0);
       this.inHandler = false;
     }
   }
@@ -438,7 +439,7 @@ class KernelContext {
       else if (open[i] === u.order) return;
       else open[i] = u.order;
     } else if (i >= 0) {
-      open.splice(i, 1);
+      removeAt(open, i);
     } else return;
     this.dirty = true;
   }

@@ -2,7 +2,7 @@ import { UNRESTRICTED_MARKET } from '../../domain/index.js';
 import { lowerBound, timeframeMs } from '../../domain/index.js';
 import type { Bar, BarColumns, EpochMs, InstrumentId, MarketRules, Timeframe } from '../../domain/index.js';
 import type { Broker, BrokerSink, Fill, Order, OrderChanges, OrderRole, OrderSpec, OrderStatus, Side, Trail } from '../../ports/index.js';
-import { Ledger, PositionState, belowMinimum, makeOrder, roundAmount, unitsFor, roundPrice } from '../../core/index.js';
+import { Ledger, PositionState, belowMinimum, makeOrder, roundAmount, truncate, unitsFor, roundPrice } from '../../core/index.js';
 
 /** How a bar's price path is assumed when one bar could have hit both a stop-loss and a take-profit. */
 export type IntrabarRule = 'pessimistic' | 'optimistic';
@@ -450,7 +450,7 @@ export class SimBroker implements Broker {
   private compact(list: Working[]): void {
     let j = 0;
     for (let i = 0; i < list.length; i++) if (!list[i]!.done) list[j++] = list[i]!;
-    list.length = j;
+    truncate(list, j);
   }
 
   private reject(o: Order, reason: string, time: EpochMs): void {
